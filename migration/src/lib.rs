@@ -1,0 +1,23 @@
+//! Schema migrations for fitreg. One set of migrations serves SQLite and PostgreSQL: enums are
+//! stored as text and instants as timestamps with time zone, which both backends understand.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261201_000001_create_streets;
+mod m20261201_000002_create_communities;
+mod m20261201_000003_create_sport_items;
+mod m20261201_000004_create_policy;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261201_000001_create_streets::Migration),
+            Box::new(m20261201_000002_create_communities::Migration),
+            Box::new(m20261201_000003_create_sport_items::Migration),
+            Box::new(m20261201_000004_create_policy::Migration),
+        ]
+    }
+}

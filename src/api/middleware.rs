@@ -1,0 +1,84 @@
+//! Around every request: a request id (the client's `x-request-id` when it is sane, a new one
+//! otherwise) in the tracing span and echoed in the response, one log line per request, and the
+//! translation of every error into problem+json.
+
+use std::{sync::Arc, time::Instant};
+
+use poem::{
+    Endpoint, IntoResponse, Request, Response, Result,
+    http::{HeaderName, HeaderValue},
+};
+use rand::Rng;
+use tracing::Instrument;
+
+use crate::error::problem_response;
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the current request, available to handlers as a request extension.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub async fn request_context<E: Endpoint>(next: Arc<E>, mut req: Request) -> Result<Response> {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| is_sane_request_id(id))
+        .map(str::to_owned)
+        .unwrap_or_else(new_request_id);
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
+    async move {
+        let started = Instant::now();
+        let mut response = match next.call(req).await {
+            Ok(output) => output.into_response(),
+            Err(err) => error_response(err, &request_id),
+        };
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        }
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request finished"
+        );
+        Ok(response)
+    }
+    .instrument(span)
+    .await
+}
+
+fn error_response(err: poem::Error, request_id: &str) -> Response {
+    if err.status().is_server_error() {
+        tracing::error!(error = %err, "request failed");
+    }
+    problem_response(&err, Some(request_id))
+}
+
+/// Client-supplied ids are echoed into logs and headers: keep them short and plain.
+fn is_sane_request_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+fn new_request_id() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_from_clients_are_checked() {
+        assert!(is_sane_request_id("abc-123_X.y:z"));
+        assert!(!is_sane_request_id(""));
+        assert!(!is_sane_request_id("with space"));
+        assert!(!is_sane_request_id(&"a".repeat(129)));
+        assert_eq!(new_request_id().len(), 32);
+    }
+}

@@ -1,0 +1,74 @@
+//! The command line: `serve` and the operator subcommands.
+
+mod serve;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::{config::Config, db, services};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fitreg",
+    version,
+    about = "Registry of a district's sports workforce"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the HTTP service (migrates and seeds a fresh database first).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the seed data (upsert by code: running it twice changes nothing).
+    Seed {
+        /// Load streets.csv and communities.csv from this folder instead of the Yufeng set.
+        #[arg(long, value_name = "DIR")]
+        regions: Option<PathBuf>,
+    },
+    /// Write a consistent copy of the SQLite database while the server keeps serving.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: PathBuf,
+    },
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let config = self.config;
+        match self.command {
+            Command::Serve => serve::run(config).await,
+            Command::Migrate => {
+                let db = db::connect(&config.database_url).await?;
+                db::migrate(&db).await.context("migration failed")?;
+                println!("migrations applied");
+                Ok(())
+            }
+            Command::Seed { regions } => {
+                let regions = regions
+                    .as_deref()
+                    .map(services::seed::RegionSet::from_dir)
+                    .transpose()?;
+                let db = db::connect(&config.database_url).await?;
+                db::migrate(&db).await.context("migration failed")?;
+                let report = services::seed::run(&db, regions.as_ref()).await?;
+                println!("{report}");
+                Ok(())
+            }
+            Command::Backup { file } => {
+                let db = db::connect(&config.database_url).await?;
+                services::backup::backup(&db, &file).await?;
+                println!("backup written to {}", file.display());
+                Ok(())
+            }
+        }
+    }
+}

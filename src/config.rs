@@ -1,0 +1,118 @@
+//! Runtime configuration: every setting is a CLI flag and an environment variable (SPEC §1).
+
+use std::{fmt, net::SocketAddr, time::Duration};
+
+use clap::Args;
+
+/// Default SQLite database, created with its folder on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/fitreg.db";
+
+/// Settings shared by every subcommand.
+#[derive(Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://PATH` (the embedded default) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "FITREG_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// Address the HTTP server listens on.
+    #[arg(
+        long,
+        env = "FITREG_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: SocketAddr,
+
+    /// Password of the bootstrap `admin` account; generated and printed once when unset.
+    #[arg(
+        long,
+        env = "FITREG_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_password: Option<String>,
+
+    /// SMTP server for outgoing mail, e.g. `smtp://127.0.0.1:2525`; unset, mail waits in the outbox.
+    #[arg(long, env = "FITREG_SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of outgoing mail.
+    #[arg(
+        long,
+        env = "FITREG_MAIL_FROM",
+        default_value = "fitreg <noreply@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Public base URL used in links in mail and on certificates.
+    #[arg(
+        long,
+        env = "FITREG_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub public_url: String,
+
+    /// Tracing filter, e.g. `info` or `fitreg=debug,sqlx=warn`.
+    #[arg(long, env = "FITREG_LOG", default_value = "info", global = true)]
+    pub log: String,
+
+    /// Lifetime of a login session, e.g. `12h` or `30m`.
+    #[arg(long, env = "FITREG_TOKEN_TTL", default_value = "12h", value_parser = humantime::parse_duration, global = true)]
+    pub token_ttl: Duration,
+}
+
+/// Secrets never reach a log line: `Debug` shows only whether they are set.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn redacted(value: &Option<String>) -> &'static str {
+            if value.is_some() { "<set>" } else { "<unset>" }
+        }
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("admin_password", &redacted(&self.admin_password))
+            .field("smtp_url", &redacted(&self.smtp_url))
+            .field("mail_from", &self.mail_from)
+            .field("public_url", &self.public_url)
+            .field("log", &self.log)
+            .field("token_ttl", &self.token_ttl)
+            .finish()
+    }
+}
+
+/// A database URL with any password replaced, fit for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_url_hides_the_password_only() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/fitreg"),
+            "postgres://app:***@db:5432/fitreg"
+        );
+        assert_eq!(
+            redact_url("postgres://app@db/fitreg"),
+            "postgres://app@db/fitreg"
+        );
+        assert_eq!(
+            redact_url("sqlite://./data/fitreg.db"),
+            "sqlite://./data/fitreg.db"
+        );
+    }
+}

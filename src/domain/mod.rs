@@ -1,0 +1,21 @@
+//! Pure domain rules: no I/O, no framework types. Values are parsed here at the edge so services
+//! only ever receive checked data.
+
+pub mod policy;
+pub mod region;
+
+/// A rule broken by one field of an input, reported to the client as `{field, message}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldViolation {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! fitreg: the registry of a district's sports workforce.
+//!
+//! Data flows one way: [`api`] (HTTP) -> [`services`] (use cases) -> [`domain`] (pure rules) and
+//! [`entities`] (tables).
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod services;

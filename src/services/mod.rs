@@ -1,0 +1,72 @@
+//! Use cases. Each checks its inputs, opens a transaction for writes and applies the domain
+//! rules; none sees an HTTP type.
+
+pub mod backup;
+pub mod policy;
+pub mod regions;
+pub mod seed;
+pub mod sport_items;
+
+use sea_orm::{ConnectionTrait, DbErr, PaginatorTrait, SelectorTrait};
+
+/// Largest page a list returns.
+pub const MAX_PER_PAGE: u64 = 200;
+/// Page size when the client names none.
+pub const DEFAULT_PER_PAGE: u64 = 50;
+
+/// Which page of a list to return; `page` counts from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+/// One page of a list and the size of the whole list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl<T> Paged<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
+/// Runs a select as one counted page.
+pub async fn fetch_page<'db, C, S>(
+    select: S,
+    db: &'db C,
+    request: PageRequest,
+) -> Result<Paged<<S::Selector as SelectorTrait>::Item>, DbErr>
+where
+    C: ConnectionTrait,
+    S: PaginatorTrait<'db, C>,
+{
+    let paginator = select.paginate(db, request.per_page.max(1));
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(request.page.saturating_sub(1)).await?;
+    Ok(Paged {
+        items,
+        total,
+        page: request.page,
+        per_page: request.per_page,
+    })
+}

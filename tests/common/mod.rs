@@ -1,0 +1,272 @@
+//! Test harness: the real application on a fresh database per test (a SQLite file in a temp
+//! folder, or a fresh PostgreSQL database when `FITREG_TEST_POSTGRES_URL` is set), served over
+//! real HTTP on a loopback port.
+
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use fitreg::{
+    app::{AppState, build_app},
+    config::Config,
+    db,
+    services::seed,
+};
+use poem::{
+    Server,
+    listener::{Acceptor, Listener, TcpListener},
+};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::Value;
+
+pub const POSTGRES_ENV: &str = "FITREG_TEST_POSTGRES_URL";
+
+/// A fresh, empty database that disappears with the value.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match std::env::var(POSTGRES_ENV).ok().filter(|u| !u.is_empty()) {
+            None => {
+                let url = format!("sqlite://{}", dir.path().join("fitreg.db").display());
+                Self {
+                    url,
+                    dir,
+                    postgres: None,
+                }
+            }
+            Some(admin_url) => {
+                let name = format!("fitreg_t_{}", random_suffix());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to FITREG_TEST_POSTGRES_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create database");
+                admin.close().await.ok();
+                let mut url =
+                    url::Url::parse(&admin_url).expect("FITREG_TEST_POSTGRES_URL is a URL");
+                url.set_path(&name);
+                Self {
+                    url: url.to_string(),
+                    dir,
+                    postgres: Some((admin_url, name)),
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Drop runs outside async code: a thread with its own runtime removes the database.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                runtime.block_on(async {
+                    let admin = Database::connect(&admin_url).await.ok()?;
+                    admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await
+                        .ok()?;
+                    admin.close().await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+fn random_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
+}
+
+/// The running application and a client for it.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub test_db: TestDb,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Configuration for tests: the defaults, pointed at `database_url`.
+pub fn test_config(database_url: &str) -> Config {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        config: Config,
+    }
+    let mut config = Args::parse_from(["fitreg"]).config;
+    config.database_url = database_url.to_owned();
+    config
+}
+
+/// Starts the app on a fresh, migrated and seeded database.
+pub async fn spawn_app() -> TestApp {
+    let test_db = TestDb::new().await;
+    let db = db::connect(&test_db.url).await.expect("connect");
+    db::migrate(&db).await.expect("migrate");
+    seed::run(&db, None).await.expect("seed");
+    serve(test_db, db).await
+}
+
+/// Serves the app on a database prepared by the caller.
+pub async fn serve(test_db: TestDb, db: DatabaseConnection) -> TestApp {
+    let config = test_config(&test_db.url);
+    let app = build_app(AppState {
+        db: db.clone(),
+        config: Arc::new(config),
+    });
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .expect("bind");
+    let address = *acceptor.local_addr()[0]
+        .as_socket_addr()
+        .expect("tcp address");
+    let server = tokio::spawn(async move {
+        let _ = Server::new_with_acceptor(acceptor).run(app).await;
+    });
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        base: format!("http://{address}"),
+        client,
+        db,
+        test_db,
+        server,
+    }
+}
+
+/// A response read whole: status, headers and body (JSON when it parses).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Reply {
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Asserts an RFC 9457 problem document with this status, and returns it.
+    pub fn assert_problem(&self, status: u16) -> &Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert!(
+            self.content_type().starts_with("application/problem+json"),
+            "content type {}",
+            self.content_type()
+        );
+        for key in ["type", "title", "detail"] {
+            assert!(
+                self.json[key].is_string(),
+                "problem lacks {key}: {}",
+                self.text
+            );
+        }
+        assert_eq!(self.json["status"], status);
+        &self.json
+    }
+
+    /// The fields named in a problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("/api/") || path.starts_with("/docs") {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/api/v1{path}", self.base)
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    /// GET that must answer 200; returns the JSON body.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let reply = self.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "GET {path}: {}", reply.text);
+        reply.json
+    }
+}

@@ -1,0 +1,43 @@
+//! Sport items and policy.
+
+mod common;
+
+use common::spawn_app;
+
+#[tokio::test]
+async fn sport_items_list_the_code_table_with_high_risk_flags() {
+    let app = spawn_app().await;
+    let body = app.get_ok("/sport-items?per_page=200").await;
+    assert_eq!(body["total"], 44);
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items[0]["code"], "square_dance");
+    assert_eq!(items[0]["name"], "广场舞");
+    assert_eq!(items[0]["category"], "dance_exercise");
+    assert_eq!(items[0]["high_risk"], false);
+    assert!(
+        items.iter().any(|i| i["high_risk"] == true),
+        "some items need a vocational licence"
+    );
+    let page = app.get_ok("/sport-items?per_page=10&page=5").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn policy_holds_every_domain_default_from_the_seed() {
+    let app = spawn_app().await;
+    let policy = app.get_ok("/policy").await;
+    assert_eq!(policy["min_age"], 18);
+    assert_eq!(policy["instructor_annual_hours"], 20.0);
+    assert_eq!(policy["volunteer_annual_hours"], 20.0);
+    assert_eq!(policy["training_hours"]["third"], 30.0);
+    assert_eq!(policy["training_hours"]["second"], 40.0);
+    assert_eq!(policy["training_hours"]["first"], 60.0);
+    assert_eq!(policy["training_hours"]["national"], 80.0);
+    assert_eq!(
+        policy["star_thresholds"],
+        serde_json::json!([100.0, 300.0, 600.0, 1000.0, 1500.0])
+    );
+    assert_eq!(policy["instructors_per_1000_target"], 2.16);
+    assert!(policy["version"].as_i64().unwrap() >= 1);
+    assert!(policy["updated_at"].is_string());
+}
