@@ -2,16 +2,32 @@
 
 use std::sync::Arc;
 
-use poem::{EndpointExt, Response, Route, endpoint::BoxEndpoint};
+use poem::{
+    EndpointExt, Response, Route,
+    endpoint::BoxEndpoint,
+    http::{Method, header},
+    middleware::Cors,
+};
 use sea_orm::DatabaseConnection;
 
-use crate::{api, config::Config};
+use crate::{api, auth::PasswordHasher, config::Config};
 
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
+    pub hasher: PasswordHasher,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        Self {
+            db,
+            config: Arc::new(config),
+            hasher: PasswordHasher::default(),
+        }
+    }
 }
 
 /// Builds the HTTP application: the API under `/api/v1`, its OpenAPI document at
@@ -20,10 +36,37 @@ pub fn build_app(state: AppState) -> BoxEndpoint<'static, Response> {
     let api = api::service(&state);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    Route::new()
+    let origins = state.config.cors_origins.clone();
+    let routes = Route::new()
         .at(format!("{}/openapi.json", api::API_PREFIX), spec)
         .nest(api::API_PREFIX, api)
         .nest("/docs", docs)
-        .around(api::middleware::request_context)
-        .boxed()
+        .around(api::middleware::limit_body)
+        .data(state);
+    let routes = if origins.is_empty() {
+        routes.boxed()
+    } else {
+        routes
+            .with(
+                Cors::new()
+                    .allow_origins(origins)
+                    .allow_methods([
+                        Method::GET,
+                        Method::POST,
+                        Method::PUT,
+                        Method::PATCH,
+                        Method::DELETE,
+                    ])
+                    .allow_headers([
+                        header::AUTHORIZATION,
+                        header::CONTENT_TYPE,
+                        header::IF_MATCH,
+                        api::middleware::REQUEST_ID_HEADER,
+                        poem::http::HeaderName::from_static("idempotency-key"),
+                    ])
+                    .expose_headers([api::middleware::REQUEST_ID_HEADER, header::RETRY_AFTER]),
+            )
+            .boxed()
+    };
+    routes.around(api::middleware::request_context).boxed()
 }

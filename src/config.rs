@@ -58,6 +58,15 @@ pub struct Config {
     #[arg(long, env = "FITREG_LOG", default_value = "info", global = true)]
     pub log: String,
 
+    /// Browser origins allowed to call the API (comma-separated); CORS stays off when empty.
+    #[arg(
+        long,
+        env = "FITREG_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_origins: Vec<String>,
+
     /// Lifetime of a login session, e.g. `12h` or `30m`.
     #[arg(long, env = "FITREG_TOKEN_TTL", default_value = "12h", value_parser = humantime::parse_duration, global = true)]
     pub token_ttl: Duration,
@@ -77,6 +86,7 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("public_url", &self.public_url)
             .field("log", &self.log)
+            .field("cors_origins", &self.cors_origins)
             .field("token_ttl", &self.token_ttl)
             .finish()
     }

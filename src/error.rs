@@ -50,6 +50,9 @@ pub enum AppError {
     /// Authenticated but not allowed (403).
     #[error("{0}")]
     Forbidden(String),
+    /// The request body is larger than allowed (413).
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
     /// Too many attempts; retry after the given number of seconds (429).
     #[error("too many attempts, retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
@@ -66,6 +69,15 @@ impl AppError {
         Self::NotFound {
             entity,
             id: id.to_string(),
+        }
+    }
+
+    /// A 400 for one malformed field.
+    pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
+        let violation = FieldViolation::new(field, message);
+        Self::BadRequest {
+            detail: format!("{}: {}", violation.field, violation.message),
+            errors: vec![violation],
         }
     }
 
@@ -88,6 +100,38 @@ impl AppError {
         Self::Unprocessable { detail, errors }
     }
 
+    /// A 409 for one field.
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        let violation = FieldViolation::new(field, message);
+        Self::Conflict {
+            detail: format!("{}: {}", violation.field, violation.message),
+            errors: vec![violation],
+        }
+    }
+
+    /// A unique-constraint violation becomes a 409 naming `field`; any other error stays a
+    /// database error.
+    pub fn unique_or_db(err: DbErr, field: &str, message: impl Into<String>) -> Self {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Self::conflict(field, message),
+            _ => Self::Database(err),
+        }
+    }
+
+    /// 409 when the client's version is not the stored one.
+    pub fn check_version(expected: Option<i64>, actual: impl Into<i64>) -> Result<(), Self> {
+        let actual = actual.into();
+        match expected {
+            Some(expected) if expected != actual => Err(Self::conflict(
+                "version",
+                format!(
+                    "the record changed since it was read (version {expected}, now {actual}); reload and retry"
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -96,6 +140,7 @@ impl AppError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -300,6 +345,7 @@ impl ApiResponse for AppError {
                 problem(403, "Authenticated but not allowed"),
                 problem(404, "Unknown id, or outside the caller's scope"),
                 problem(409, "Conflict with existing data or a stale version"),
+                problem(413, "Request body too large"),
                 problem(422, "A well-formed value that breaks a rule"),
                 problem(429, "Too many attempts"),
                 problem(500, "Server failure (logged with the request id)"),

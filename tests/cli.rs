@@ -1,8 +1,9 @@
 //! The `fitreg` binary as an operator uses it: `serve` on the embedded SQLite default in an
-//! empty folder, a restart that keeps the data, graceful shutdown, `seed` and `backup`.
+//! empty folder, the bootstrap admin, a restart that keeps the data, graceful shutdown, `seed`,
+//! `backup` and `account create`.
 
 use std::{
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Write},
     path::Path,
     process::{Child, Command, Stdio},
     sync::mpsc,
@@ -20,36 +21,57 @@ fn fitreg(dir: &Path) -> Command {
         "FITREG_ADMIN_PASSWORD",
         "FITREG_SMTP_URL",
         "FITREG_PUBLIC_URL",
+        "FITREG_ACCOUNT_PASSWORD",
+        "FITREG_CORS_ORIGINS",
     ] {
         command.env_remove(var);
     }
     command
 }
 
-/// A `fitreg serve` child process and everything it logged.
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// Sends each line of a child's stream to a channel.
+fn lines_of(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// A `fitreg serve` child process, what it printed and everything it logged.
 struct Served {
     child: Child,
     address: String,
     log: mpsc::Receiver<String>,
+    stdout: mpsc::Receiver<String>,
 }
 
 impl Served {
     fn start(dir: &Path) -> Self {
-        let mut child = fitreg(dir)
+        Self::start_with(fitreg(dir))
+    }
+
+    fn start_with(mut command: Command) -> Self {
+        let mut child = command
             .args(["serve", "--bind", "127.0.0.1:0"])
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start fitreg serve");
-        let (tx, log) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let log = lines_of(child.stderr.take().unwrap());
+        let stdout = lines_of(child.stdout.take().unwrap());
         let mut lines = Vec::new();
         let address = loop {
             let line = log
@@ -64,16 +86,56 @@ impl Served {
             child,
             address,
             log,
+            stdout,
         }
     }
 
-    fn get(&self, path: &str) -> serde_json::Value {
-        let url = format!("http://{}{path}", self.address);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+    /// What the server printed on stdout so far.
+    fn printed(&self) -> Vec<String> {
+        self.stdout.try_iter().collect()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    fn login(&self, username: &str, password: &str) -> serde_json::Value {
+        let body = serde_json::json!({"username": username, "password": password});
+        let url = self.url("/api/v1/auth/login");
+        block_on(async {
+            reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        })
+    }
+
+    fn token(&self, username: &str, password: &str) -> String {
+        let reply = self.login(username, password);
+        reply["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login failed: {reply}"))
+            .to_owned()
+    }
+
+    fn get(&self, token: &str, path: &str) -> serde_json::Value {
+        let url = self.url(path);
+        block_on(async {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        })
     }
 
     /// Sends SIGTERM and returns everything logged up to the exit.
@@ -93,25 +155,125 @@ impl Served {
 fn serve_starts_on_the_sqlite_default_and_a_restart_keeps_the_data() {
     let dir = tempfile::tempdir().unwrap();
     let first = Served::start(dir.path());
-    let body = first.get("/api/v1/communities?per_page=200");
+    let printed = first.printed();
+    let password = printed
+        .iter()
+        .find_map(|line| line.strip_prefix("bootstrap admin password: "))
+        .unwrap_or_else(|| panic!("the generated admin password is printed once: {printed:?}"))
+        .to_owned();
+    let token = first.token("admin", &password);
+    let body = first.get(&token, "/api/v1/communities?per_page=200");
     assert_eq!(body["total"], 101);
     assert_eq!(body["items"].as_array().unwrap().len(), 101);
-    assert_eq!(first.get("/api/v1/health")["database"], "sqlite");
+    assert_eq!(first.get(&token, "/api/v1/health")["database"], "sqlite");
     let log = first.stop();
     assert!(log.iter().any(|l| l.contains("stopped")), "{log:#?}");
+    assert!(
+        !log.iter().any(|l| l.contains(&password)),
+        "the password never reaches the log"
+    );
     assert!(
         dir.path().join("data/fitreg.db").exists(),
         "the default database is ./data/fitreg.db"
     );
 
     let second = Served::start(dir.path());
-    assert_eq!(second.get("/api/v1/communities?per_page=200")["total"], 101);
-    assert_eq!(second.get("/api/v1/streets")["total"], 12);
+    let token = second.token("admin", &password);
+    assert_eq!(
+        second.get(&token, "/api/v1/communities?per_page=200")["total"],
+        101
+    );
+    assert_eq!(second.get(&token, "/api/v1/streets")["total"], 12);
+    assert!(second.printed().is_empty(), "no second bootstrap password");
     let log = second.stop();
     assert!(
         !log.iter().any(|l| l.contains("seeded")),
         "a restart seeds nothing: {log:#?}"
     );
+}
+
+#[test]
+fn no_password_token_or_hash_reaches_a_response_or_a_log_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin_password = "first-admin-password";
+    let mut command = fitreg(dir.path());
+    command
+        .env("FITREG_ADMIN_PASSWORD", admin_password)
+        .env("FITREG_LOG", "trace");
+    let served = Served::start_with(command);
+    assert!(
+        served.printed().is_empty(),
+        "a configured password is not printed"
+    );
+
+    let login = served.login("admin", admin_password);
+    let token = login["token"].as_str().unwrap().to_owned();
+    let wrong = served.login("admin", "a-wrong-password");
+    let unknown = served.login("nobody-here", "another-wrong-one");
+    assert_eq!(wrong, {
+        let mut same = unknown.clone();
+        same["request_id"] = wrong["request_id"].clone();
+        same
+    });
+    let new_password = "second-admin-password";
+    let url = served.url("/api/v1/auth/password");
+    let changed = block_on(async {
+        reqwest::Client::new()
+            .post(url)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"current_password": admin_password, "new_password": new_password}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(changed, 204);
+    let me = served.get(&token, "/api/v1/auth/me");
+    let accounts = served.get(&token, "/api/v1/accounts");
+    let audit = served.get(&token, "/api/v1/audit-log?per_page=200");
+    let log = served.stop();
+
+    let hashes: Vec<String> = block_on(async {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let url = format!("sqlite://{}", dir.path().join("data/fitreg.db").display());
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        let mut found = Vec::new();
+        for sql in [
+            "SELECT password_hash FROM account",
+            "SELECT token_hash FROM session",
+        ] {
+            for row in db
+                .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
+                .await
+                .unwrap()
+            {
+                found.push(row.try_get_by_index::<String>(0).unwrap());
+            }
+        }
+        found
+    });
+    assert!(
+        hashes.iter().any(|h| h.starts_with("$argon2id$")),
+        "{hashes:?}"
+    );
+    let secrets: Vec<&str> = [
+        admin_password,
+        new_password,
+        "a-wrong-password",
+        token.as_str(),
+    ]
+    .into_iter()
+    .chain(hashes.iter().map(String::as_str))
+    .collect();
+    let responses = [&me, &accounts, &audit, &login["account"]]
+        .map(|v| v.to_string())
+        .join("\n");
+    let logged = log.join("\n");
+    assert!(log.len() > 10, "trace logging captured: {}", log.len());
+    for secret in secrets {
+        assert!(!responses.contains(secret), "a response holds {secret}");
+        assert!(!logged.contains(secret), "the log holds {secret}");
+    }
 }
 
 #[test]
@@ -165,6 +327,100 @@ fn backup_copies_a_serving_database_and_refuses_to_overwrite() {
         .unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    served.stop();
+}
+
+#[test]
+fn account_create_takes_the_password_from_the_environment_or_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_env = fitreg(dir.path())
+        .args([
+            "account",
+            "create",
+            "--username",
+            "Officer.Tianma",
+            "--role",
+            "street_officer",
+            "--street",
+            "450203001",
+        ])
+        .env("FITREG_ACCOUNT_PASSWORD", "officer-password")
+        .output()
+        .unwrap();
+    assert!(
+        from_env.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_env.stderr)
+    );
+    assert!(String::from_utf8_lossy(&from_env.stdout).contains("created account officer.tianma"));
+
+    let mut child = fitreg(dir.path())
+        .args([
+            "account",
+            "create",
+            "--username",
+            "inspector",
+            "--role",
+            "auditor",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"inspector-password\n")
+        .unwrap();
+    let from_stdin = child.wait_with_output().unwrap();
+    assert!(
+        from_stdin.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_stdin.stderr)
+    );
+
+    let duplicate = fitreg(dir.path())
+        .args([
+            "account",
+            "create",
+            "--username",
+            "inspector",
+            "--role",
+            "auditor",
+        ])
+        .env("FITREG_ACCOUNT_PASSWORD", "inspector-password")
+        .output()
+        .unwrap();
+    assert!(!duplicate.status.success());
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("username"));
+
+    let bad_street = fitreg(dir.path())
+        .args([
+            "account",
+            "create",
+            "--username",
+            "someone",
+            "--role",
+            "street_officer",
+            "--street",
+            "999999999",
+        ])
+        .env("FITREG_ACCOUNT_PASSWORD", "someone-password")
+        .output()
+        .unwrap();
+    assert!(!bad_street.status.success());
+
+    let served = Served::start(dir.path());
+    assert!(
+        served.printed().is_empty(),
+        "accounts exist, so no bootstrap admin is made"
+    );
+    let token = served.token("officer.tianma", "officer-password");
+    let me = served.get(&token, "/api/v1/auth/me");
+    assert_eq!(me["role"], "street_officer");
+    served.token("inspector", "inspector-password");
     served.stop();
 }
 

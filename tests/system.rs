@@ -64,30 +64,143 @@ async fn unknown_paths_and_methods_are_problem_documents() {
 }
 
 #[tokio::test]
-async fn malformed_bodies_never_cause_a_server_error() {
+async fn malformed_bodies_are_400_problems_and_never_change_anything() {
     let app = spawn_app().await;
-    for path in [
-        "/streets",
-        "/communities",
-        "/communities/1",
-        "/policy",
-        "/sport-items",
-        "/health",
-    ] {
-        let reply = app
+    let audit_before = app.get_ok("/audit-log").await["total"].clone();
+    let cases = [
+        (Method::POST, "/auth/login"),
+        (Method::POST, "/auth/password"),
+        (Method::POST, "/accounts"),
+        (Method::PATCH, "/accounts/1"),
+        (Method::POST, "/communities"),
+        (Method::PATCH, "/communities/1"),
+        (Method::PUT, "/policy"),
+    ];
+    for (method, path) in cases {
+        for body in ["{bad", "", "[]", "{\"username\": 5}", "null"] {
+            let reply = app
+                .send(
+                    app.request(method.clone(), path)
+                        .header("content-type", "application/json")
+                        .body(body),
+                )
+                .await;
+            reply.assert_problem(400);
+        }
+        let wrong_type = app
             .send(
-                app.request(Method::POST, path)
-                    .header("content-type", "application/json")
-                    .body("{bad"),
+                app.request(method.clone(), path)
+                    .header("content-type", "text/plain")
+                    .body("x"),
             )
             .await;
         assert!(
-            reply.status.is_client_error(),
-            "POST {path}: {}",
-            reply.status
+            wrong_type.status.is_client_error(),
+            "{method} {path}: {}",
+            wrong_type.status
         );
-        reply.assert_problem(reply.status.as_u16());
+        wrong_type.assert_problem(wrong_type.status.as_u16());
     }
+    assert_eq!(
+        app.get_ok("/audit-log").await["total"],
+        audit_before,
+        "nothing was recorded"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_field_type_names_the_field() {
+    let app = spawn_app().await;
+    let reply = app
+        .send(
+            app.request(Method::POST, "/communities")
+                .json(&serde_json::json!({"street_id": "one", "code": "x", "name": "y"})),
+        )
+        .await;
+    reply.assert_problem(400);
+    assert_eq!(reply.error_fields(), ["street_id"], "{}", reply.text);
+}
+
+#[tokio::test]
+async fn bodies_over_one_mebibyte_are_refused_with_413() {
+    let app = spawn_app().await;
+    let big = format!(
+        "{{\"username\": \"{}\", \"password\": \"x\"}}",
+        "a".repeat(1024 * 1024)
+    );
+    let reply = app
+        .send(
+            app.anon(Method::POST, "/auth/login")
+                .header("content-type", "application/json")
+                .body(big.clone()),
+        )
+        .await;
+    reply.assert_problem(413);
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = big
+        .into_bytes()
+        .chunks(64 * 1024)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let streamed = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+    let reply = app
+        .send(
+            app.anon(Method::POST, "/auth/login")
+                .header("content-type", "application/json")
+                .body(streamed),
+        )
+        .await;
+    reply.assert_problem(413);
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers_and_no_cors_unless_configured() {
+    let app = spawn_app().await;
+    let reply = app
+        .send(
+            app.request(Method::GET, "/streets")
+                .header("origin", "https://evil.example"),
+        )
+        .await;
+    assert_eq!(reply.headers["x-content-type-options"], "nosniff");
+    assert_eq!(reply.headers["x-frame-options"], "DENY");
+    assert_eq!(reply.headers["cache-control"], "no-store");
+    assert!(
+        reply.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    assert!(reply.headers.get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn configured_origins_get_cors_headers() {
+    let test_db = common::TestDb::new().await;
+    let db = fitreg::db::connect(&test_db.url).await.unwrap();
+    fitreg::db::migrate(&db).await.unwrap();
+    fitreg::services::seed::run(&db, None).await.unwrap();
+    let mut config = common::test_config(&test_db.url);
+    config.cors_origins = vec!["https://bureau.example".into()];
+    let app = common::serve_with(test_db, db, config).await;
+    let preflight = app
+        .send(
+            app.anon(Method::OPTIONS, "/streets")
+                .header("origin", "https://bureau.example")
+                .header("access-control-request-method", "GET")
+                .header("access-control-request-headers", "authorization"),
+        )
+        .await;
+    assert_eq!(
+        preflight.headers["access-control-allow-origin"],
+        "https://bureau.example"
+    );
+    let other = app
+        .send(
+            app.request(Method::GET, "/streets")
+                .header("origin", "https://evil.example"),
+        )
+        .await;
+    assert!(other.headers.get("access-control-allow-origin").is_none());
 }
 
 #[tokio::test]
@@ -99,12 +212,25 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
     let paths = doc["paths"].as_object().unwrap();
     let expected = [
         ("/health", "get", "get_health"),
+        ("/auth/login", "post", "login"),
+        ("/auth/logout", "post", "logout"),
+        ("/auth/me", "get", "get_me"),
+        ("/auth/password", "post", "change_password"),
+        ("/accounts", "post", "create_account"),
+        ("/accounts", "get", "list_accounts"),
+        ("/accounts/{id}", "get", "get_account"),
+        ("/accounts/{id}", "patch", "update_account"),
         ("/streets", "get", "list_streets"),
         ("/streets/{id}", "get", "get_street"),
         ("/communities", "get", "list_communities"),
+        ("/communities", "post", "create_community"),
         ("/communities/{id}", "get", "get_community"),
+        ("/communities/{id}", "patch", "update_community"),
         ("/sport-items", "get", "list_sport_items"),
         ("/policy", "get", "get_policy"),
+        ("/policy", "put", "update_policy"),
+        ("/audit-log", "get", "list_audit_log"),
+        ("/audit-log/verify", "get", "verify_audit_log"),
     ];
     for (path, method, operation_id) in expected {
         let operation = &paths[path][method];
@@ -131,6 +257,17 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
         "{responses}"
     );
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["BearerAuth"]["scheme"],
+        "bearer"
+    );
+    for (path, method, _) in expected {
+        let secured = paths[path][method]["security"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty());
+        let open = matches!(path, "/health" | "/auth/login");
+        assert_eq!(secured, !open, "{method} {path} security");
+    }
 }
 
 #[tokio::test]

@@ -7,6 +7,8 @@ mod m20261201_000001_create_streets;
 mod m20261201_000002_create_communities;
 mod m20261201_000003_create_sport_items;
 mod m20261201_000004_create_policy;
+mod m20261202_000001_create_accounts;
+mod m20261202_000002_create_audit_log;
 
 pub struct Migrator;
 
@@ -18,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_create_communities::Migration),
             Box::new(m20261201_000003_create_sport_items::Migration),
             Box::new(m20261201_000004_create_policy::Migration),
+            Box::new(m20261202_000001_create_accounts::Migration),
+            Box::new(m20261202_000002_create_audit_log::Migration),
         ]
     }
 }

@@ -1,17 +1,20 @@
 //! Around every request: a request id (the client's `x-request-id` when it is sane, a new one
-//! otherwise) in the tracing span and echoed in the response, one log line per request, and the
-//! translation of every error into problem+json.
+//! otherwise) in the tracing span and echoed in the response, one log line per request, security
+//! headers, a bound on the body size, and the translation of every error into problem+json.
 
 use std::{sync::Arc, time::Instant};
 
 use poem::{
-    Endpoint, IntoResponse, Request, Response, Result,
-    http::{HeaderName, HeaderValue},
+    Body, Endpoint, IntoResponse, Request, Response, Result,
+    http::{HeaderMap, HeaderName, HeaderValue, header},
 };
 use rand::Rng;
 use tracing::Instrument;
 
-use crate::error::problem_response;
+use crate::error::{AppError, problem_response};
+
+/// Largest JSON request body.
+pub const MAX_JSON_BODY: usize = 1024 * 1024;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -28,6 +31,7 @@ pub async fn request_context<E: Endpoint>(next: Arc<E>, mut req: Request) -> Res
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    let is_docs = req.uri().path().starts_with("/docs");
     let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
     async move {
         let started = Instant::now();
@@ -38,6 +42,7 @@ pub async fn request_context<E: Endpoint>(next: Arc<E>, mut req: Request) -> Res
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert(REQUEST_ID_HEADER, value);
         }
+        add_security_headers(response.headers_mut(), is_docs);
         tracing::info!(
             status = response.status().as_u16(),
             elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
@@ -54,6 +59,51 @@ fn error_response(err: poem::Error, request_id: &str) -> Response {
         tracing::error!(error = %err, "request failed");
     }
     problem_response(&err, Some(request_id))
+}
+
+/// Refuses bodies over [`MAX_JSON_BODY`] with 413: by `Content-Length` when it is given, and by
+/// reading at most that much when the body is chunked.
+pub async fn limit_body<E: Endpoint>(next: Arc<E>, mut req: Request) -> Result<Response> {
+    let too_large = || AppError::PayloadTooLarge {
+        limit: MAX_JSON_BODY,
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(length) if length > MAX_JSON_BODY as u64 => return Err(too_large().into()),
+        Some(_) => {}
+        None if req.headers().contains_key(header::TRANSFER_ENCODING) => {
+            let body = req
+                .take_body()
+                .into_bytes_limit(MAX_JSON_BODY)
+                .await
+                .map_err(|_| too_large())?;
+            req.set_body(Body::from(body));
+        }
+        None => {}
+    }
+    Ok(next.call(req).await?.into_response())
+}
+
+/// Headers that keep browsers from sniffing, framing or caching API answers. Swagger UI needs
+/// its inline scripts, so the strict content security policy applies to the API only.
+fn add_security_headers(headers: &mut HeaderMap, is_docs: bool) {
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if !is_docs {
+        headers.insert(
+            "content-security-policy",
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
 /// Client-supplied ids are echoed into logs and headers: keep them short and plain.

@@ -1,7 +1,14 @@
 //! HTTP only: one OpenAPI struct per resource, request and response DTOs, pagination. Handlers
 //! parse, call a service and shape the answer; they never build a query.
 
+// An operation takes one argument per query parameter, so list endpoints have many.
+#![allow(clippy::too_many_arguments)]
+
+mod accounts;
+mod audit;
+pub mod auth;
 mod health;
+mod json;
 pub mod middleware;
 mod pagination;
 mod policy;
@@ -10,7 +17,7 @@ mod sport_items;
 
 use poem_openapi::{OpenApiService, Tags};
 
-use crate::app::AppState;
+use crate::{app::AppState, error::AppError};
 
 pub use pagination::Page;
 
@@ -21,33 +28,68 @@ pub const API_PREFIX: &str = "/api/v1";
 pub enum ApiTags {
     /// Health and service information.
     System,
+    /// Logging in and out, and the caller's own account.
+    Auth,
+    /// Accounts of the bureau, street offices, members and auditors.
+    Accounts,
     /// Streets, towns and townships, and their communities and villages.
     Regions,
     /// Code tables and the bureau's policy values.
     Reference,
+    /// The hash-chained record of every change.
+    Audit,
 }
 
 type Apis = (
     health::HealthApi,
+    auth::AuthApi,
+    accounts::AccountsApi,
     regions::RegionsApi,
     sport_items::SportItemsApi,
     policy::PolicyApi,
+    audit::AuditApi,
 );
 
 /// The OpenAPI service holding every endpoint.
 pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
     let apis = (
         health::HealthApi::new(state),
+        auth::AuthApi::new(state),
+        accounts::AccountsApi::new(state),
         regions::RegionsApi::new(state),
         sport_items::SportItemsApi::new(state),
         policy::PolicyApi::new(state),
+        audit::AuditApi::new(state),
     );
     OpenApiService::new(apis, "fitreg", env!("CARGO_PKG_VERSION"))
         .description(
             "Registry of a district's sports workforce: social sports instructors, national-fitness \
              volunteers, scientific fitness instructors and community sports administrators; their \
-             training, their service sessions, and whether every community is staffed. Errors are \
-             RFC 9457 `application/problem+json` documents.",
+             training, their service sessions, and whether every community is staffed. Every \
+             endpoint but health, login and the documents needs `Authorization: Bearer <token>`. \
+             Errors are RFC 9457 `application/problem+json` documents.",
         )
         .server(API_PREFIX)
+}
+
+/// The version an update expects, from `If-Match` (`"3"`, `W/"3"` or `3`) or the body.
+pub fn expected_version(
+    if_match: Option<&str>,
+    body: Option<i64>,
+) -> Result<Option<i64>, AppError> {
+    let header = if_match
+        .map(|raw| {
+            let value = raw.trim().trim_start_matches("W/").trim_matches('"');
+            value.parse::<i64>().map_err(|_| {
+                AppError::bad_request("If-Match", "must be a version number, e.g. \"3\"")
+            })
+        })
+        .transpose()?;
+    match (header, body) {
+        (Some(h), Some(b)) if h != b => Err(AppError::bad_request(
+            "version",
+            "differs from the If-Match header",
+        )),
+        (h, b) => Ok(h.or(b)),
+    }
 }

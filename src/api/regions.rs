@@ -2,19 +2,23 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{
-    Object, OpenApi,
-    param::{Path, Query},
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path, Query},
     payload::Json,
+    types::MaybeUndefined,
 };
 use sea_orm::DatabaseConnection;
 
-use super::{ApiTags, Page, pagination::page_request};
+use super::{
+    ApiTags, Page, accounts::maybe, auth::BearerAuth, expected_version, json::JsonBody,
+    pagination::page_request,
+};
 use crate::{
     app::AppState,
     domain::region::{CommunityKind, StreetKind},
     entities::street,
     error::AppError,
-    services::regions::{self, CommunityFilter},
+    services::regions::{self, CommunityChanges, CommunityFilter, NewCommunity},
 };
 
 pub struct RegionsApi {
@@ -27,6 +31,50 @@ impl RegionsApi {
             db: state.db.clone(),
         }
     }
+}
+
+/// A community to add (bureau only).
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewCommunityRequest {
+    pub street_id: i32,
+    /// The 12-digit division code, starting with the street's code.
+    #[oai(validator(max_length = 32))]
+    pub code: String,
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    /// Defaults to the name.
+    #[oai(validator(max_length = 200))]
+    pub official_name: Option<String>,
+    /// Derived from the code when absent (committee numbers 001-199 are communities, 200-399 villages).
+    pub kind: Option<CommunityKind>,
+    pub population: Option<i32>,
+    /// Defaults to `true`.
+    pub active: Option<bool>,
+}
+
+/// Changes to a community (bureau only); absent fields stay as they are.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct CommunityPatch {
+    #[oai(validator(max_length = 200))]
+    pub name: Option<String>,
+    #[oai(validator(max_length = 200))]
+    pub official_name: Option<String>,
+    pub kind: Option<CommunityKind>,
+    /// `null` clears it.
+    pub population: MaybeUndefined<i32>,
+    /// Deactivating takes the community out of the coverage audit.
+    pub active: Option<bool>,
+    /// The version read; a stale one gets 409. `If-Match` works too.
+    pub version: Option<i64>,
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedCommunity {
+    /// The community was added.
+    #[oai(status = 201)]
+    Created(Json<Community>),
 }
 
 /// A street (街道), town (镇) or township (乡): the area a street office administers.
@@ -107,6 +155,7 @@ impl RegionsApi {
     #[oai(path = "/streets", method = "get", operation_id = "list_streets")]
     async fn list_streets(
         &self,
+        _auth: BearerAuth,
         /// Page number, from 1.
         #[oai(validator(minimum(value = "1")))]
         page: Query<Option<u64>>,
@@ -122,6 +171,7 @@ impl RegionsApi {
     #[oai(path = "/streets/:id", method = "get", operation_id = "get_street")]
     async fn get_street(
         &self,
+        _auth: BearerAuth,
         /// The street's id.
         id: Path<i32>,
     ) -> Result<Json<Street>, AppError> {
@@ -138,6 +188,7 @@ impl RegionsApi {
     )]
     async fn list_communities(
         &self,
+        _auth: BearerAuth,
         /// Only the communities of this street.
         street_id: Query<Option<i32>>,
         /// Only active (`true`) or inactive (`false`) communities.
@@ -173,9 +224,71 @@ impl RegionsApi {
     )]
     async fn get_community(
         &self,
+        _auth: BearerAuth,
         /// The community's id.
         id: Path<i32>,
     ) -> Result<Json<Community>, AppError> {
         Ok(Json(regions::get_community(&self.db, id.0).await?.into()))
+    }
+
+    /// Add a community
+    ///
+    /// Bureau only. The code must be new and start with the street's code.
+    #[oai(
+        path = "/communities",
+        method = "post",
+        operation_id = "create_community"
+    )]
+    async fn create_community(
+        &self,
+        auth: BearerAuth,
+        body: JsonBody<NewCommunityRequest>,
+    ) -> Result<CreatedCommunity, AppError> {
+        let body = body.0;
+        let new = NewCommunity {
+            street_id: body.street_id,
+            code: body.code,
+            name: body.name,
+            official_name: body.official_name,
+            kind: body.kind,
+            population: body.population,
+            active: body.active,
+        };
+        let created = regions::create_community(&self.db, &auth.0, new).await?;
+        Ok(CreatedCommunity::Created(Json(created.into())))
+    }
+
+    /// Change a community
+    ///
+    /// Bureau only: name, official name, kind, population, active flag.
+    #[oai(
+        path = "/communities/:id",
+        method = "patch",
+        operation_id = "update_community"
+    )]
+    async fn update_community(
+        &self,
+        auth: BearerAuth,
+        /// The community's id.
+        id: Path<i32>,
+        /// The version read, as an alternative to the body's `version`.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: JsonBody<CommunityPatch>,
+    ) -> Result<Json<Community>, AppError> {
+        let body = body.0;
+        let changes = CommunityChanges {
+            name: body.name,
+            official_name: body.official_name,
+            kind: body.kind,
+            population: maybe(body.population),
+            active: body.active,
+            expected_version: expected_version(if_match.0.as_deref(), body.version)?,
+        };
+        Ok(Json(
+            regions::update_community(&self.db, &auth.0, id.0, changes)
+                .await?
+                .into(),
+        ))
     }
 }

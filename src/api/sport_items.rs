@@ -3,7 +3,7 @@
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 use sea_orm::DatabaseConnection;
 
-use super::{ApiTags, Page, pagination::page_request};
+use super::{ApiTags, Page, auth::BearerAuth, pagination::page_request};
 use crate::{app::AppState, entities::sport_item, error::AppError, services::sport_items};
 
 pub struct SportItemsApi {
@@ -55,6 +55,7 @@ impl SportItemsApi {
     )]
     async fn list_sport_items(
         &self,
+        _auth: BearerAuth,
         /// Page number, from 1.
         #[oai(validator(minimum(value = "1")))]
         page: Query<Option<u64>>,

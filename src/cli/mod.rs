@@ -1,5 +1,6 @@
 //! The command line: `serve` and the operator subcommands.
 
+mod account;
 mod serve;
 
 use std::path::PathBuf;
@@ -34,11 +35,27 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         regions: Option<PathBuf>,
     },
+    /// Manage accounts from scripts.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
     /// Write a consistent copy of the SQLite database while the server keeps serving.
     Backup {
         /// Where to write the copy; must not exist yet.
         file: PathBuf,
     },
+}
+
+/// Opens the database, applies migrations and seeds it when it is fresh.
+pub(crate) async fn open_prepared(url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = db::connect(url).await?;
+    db::migrate(&db).await.context("migration failed")?;
+    if services::seed::is_fresh(&db).await? {
+        let report = services::seed::run(&db, None)
+            .await
+            .context("seeding failed")?;
+        tracing::info!(%report, "seeded a fresh database");
+    }
+    Ok(db)
 }
 
 impl Cli {
@@ -63,6 +80,7 @@ impl Cli {
                 println!("{report}");
                 Ok(())
             }
+            Command::Account(command) => command.run(&config).await,
             Command::Backup { file } => {
                 let db = db::connect(&config.database_url).await?;
                 services::backup::backup(&db, &file).await?;

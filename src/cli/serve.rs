@@ -1,6 +1,7 @@
-//! `fitreg serve`: migrate, seed a fresh database, listen, and shut down gracefully.
+//! `fitreg serve`: migrate, seed a fresh database, create the bootstrap admin, listen, and shut
+//! down gracefully.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use anyhow::Context;
 use poem::{
@@ -11,8 +12,7 @@ use poem::{
 use crate::{
     app::{AppState, build_app},
     config::Config,
-    db,
-    services::seed,
+    services::auth::{self, Bootstrap},
 };
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -20,11 +20,20 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(config = ?config, "starting fitreg {}", env!("CARGO_PKG_VERSION"));
-    let db = db::connect(&config.database_url).await?;
-    db::migrate(&db).await.context("migration failed")?;
-    if seed::is_fresh(&db).await? {
-        let report = seed::run(&db, None).await.context("seeding failed")?;
-        tracing::info!(%report, "seeded a fresh database");
+    let db = super::open_prepared(&config.database_url).await?;
+    let state = AppState::new(db.clone(), config.clone());
+    match auth::bootstrap_admin(&db, &state.hasher, config.admin_password.as_deref()).await? {
+        Bootstrap::NotNeeded => {}
+        Bootstrap::Created => {
+            tracing::info!("created the bootstrap account admin with FITREG_ADMIN_PASSWORD")
+        }
+        Bootstrap::CreatedWithGeneratedPassword(password) => {
+            // Shown once, on stdout only: it never reaches the log.
+            println!("bootstrap admin password: {password}");
+            tracing::info!(
+                "created the bootstrap account admin; its password was printed on stdout"
+            );
+        }
     }
 
     let acceptor = TcpListener::bind(config.bind)
@@ -37,10 +46,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .next()
         .and_then(|a| a.as_socket_addr().copied())
         .context("listener has no address")?;
-    let app = build_app(AppState {
-        db: db.clone(),
-        config: Arc::new(config),
-    });
+    let app = build_app(state);
     tracing::info!("fitreg listening on http://{address} (API docs at http://{address}/docs)");
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))

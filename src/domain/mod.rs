@@ -1,8 +1,10 @@
 //! Pure domain rules: no I/O, no framework types. Values are parsed here at the edge so services
 //! only ever receive checked data.
 
+pub mod account;
 pub mod policy;
 pub mod region;
+pub mod time;
 
 /// A rule broken by one field of an input, reported to the client as `{field, message}`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -39,6 +39,19 @@ pub enum CommunityKind {
     Village,
 }
 
+impl CommunityKind {
+    /// The kind a 12-digit code says: committee numbers 001-199 are communities (居委会), 200-399
+    /// villages (村委会).
+    pub fn from_code(code: &str) -> Option<Self> {
+        let number: u16 = code.get(9..12)?.parse().ok()?;
+        match number {
+            1..=199 => Some(Self::Community),
+            200..=399 => Some(Self::Village),
+            _ => None,
+        }
+    }
+}
+
 /// A township-level code: 9 digits (6-digit county code + 3-digit street).
 pub fn check_street_code(code: &str) -> Result<(), String> {
     if code.len() == 9 && code.bytes().all(|b| b.is_ascii_digit()) {
@@ -71,6 +84,20 @@ mod tests {
         assert!(check_street_code("45020300").is_err());
         assert!(check_street_code("45020300a").is_err());
         assert!(check_street_code("4502030011").is_err());
+    }
+
+    #[test]
+    fn the_committee_number_tells_community_from_village() {
+        assert_eq!(
+            CommunityKind::from_code("450203001001"),
+            Some(CommunityKind::Community)
+        );
+        assert_eq!(
+            CommunityKind::from_code("450203100201"),
+            Some(CommunityKind::Village)
+        );
+        assert_eq!(CommunityKind::from_code("450203100999"), None);
+        assert_eq!(CommunityKind::from_code("4502"), None);
     }
 
     #[test]

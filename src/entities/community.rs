@@ -1,10 +1,11 @@
 //! `community`: communities (社区) and villages (村).
 
 use sea_orm::entity::prelude::*;
+use serde::Serialize;
 
 use crate::domain::region::CommunityKind;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "community")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,6 +1,11 @@
 //! sea-orm entities, one file per table: derives only, behaviour lives in `services` and `domain`.
 
+pub mod account;
+pub mod audit_head;
+pub mod audit_log;
 pub mod community;
+pub mod login_failure;
 pub mod policy;
+pub mod session;
 pub mod sport_item;
 pub mod street;

@@ -1,8 +1,9 @@
 //! `policy`: one row per policy key, the value as JSON text.
 
 use sea_orm::entity::prelude::*;
+use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "policy")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

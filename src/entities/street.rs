@@ -1,10 +1,11 @@
 //! `street`: streets, towns and townships.
 
 use sea_orm::entity::prelude::*;
+use serde::Serialize;
 
 use crate::domain::region::StreetKind;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "street")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,6 +1,9 @@
 //! Use cases. Each checks its inputs, opens a transaction for writes and applies the domain
 //! rules; none sees an HTTP type.
 
+pub mod accounts;
+pub mod audit;
+pub mod auth;
 pub mod backup;
 pub mod policy;
 pub mod regions;

@@ -1,13 +1,22 @@
-//! Reading streets and communities.
+//! Streets and communities: everyone reads them, the bureau adds and changes communities.
 
+use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder,
     sea_query::{Expr, LikeExpr},
 };
 
-use super::{PageRequest, Paged, fetch_page};
+use super::{PageRequest, Paged, audit::Entry, fetch_page};
 use crate::{
-    domain::region::CommunityKind,
+    auth::{Caller, Target},
+    db,
+    domain::{
+        FieldViolation,
+        region::{CommunityKind, check_community_code},
+    },
     entities::{community, street},
     error::AppError,
 };
@@ -120,4 +129,192 @@ pub fn escape_like(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// A community to add.
+#[derive(Debug, Clone)]
+pub struct NewCommunity {
+    pub street_id: i32,
+    pub code: String,
+    pub name: String,
+    pub official_name: Option<String>,
+    /// Derived from the code when absent.
+    pub kind: Option<CommunityKind>,
+    pub population: Option<i32>,
+    pub active: Option<bool>,
+}
+
+/// Changes to a community; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CommunityChanges {
+    pub name: Option<String>,
+    pub official_name: Option<String>,
+    pub kind: Option<CommunityKind>,
+    /// `Some(None)` clears the population.
+    pub population: Option<Option<i32>>,
+    pub active: Option<bool>,
+    pub expected_version: Option<i64>,
+}
+
+/// Largest population a community may be given.
+const MAX_POPULATION: i32 = 10_000_000;
+
+pub async fn create_community(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    new: NewCommunity,
+) -> Result<CommunityWithStreet, AppError> {
+    caller.require(caller.can_write(Target::Reference), "add communities")?;
+    let street = street::Entity::find_by_id(new.street_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid("street_id", format!("no street has id {}", new.street_id))
+        })?;
+    let mut violations = Vec::new();
+    let code = new.code.trim().to_owned();
+    if let Err(message) = check_community_code(&code, &street.code) {
+        violations.push(FieldViolation::new("code", message));
+    }
+    let name = checked_name("name", &new.name, &mut violations);
+    let official_name = new
+        .official_name
+        .as_deref()
+        .map(|n| checked_name("official_name", n, &mut violations));
+    check_population(new.population, &mut violations);
+    let kind = new.kind.or_else(|| CommunityKind::from_code(&code));
+    if kind.is_none() && violations.is_empty() {
+        violations.push(FieldViolation::new(
+            "kind",
+            "cannot be derived from the code: give community or village",
+        ));
+    }
+    if !violations.is_empty() {
+        return Err(AppError::violations(violations));
+    }
+
+    let txn = db::begin_write(db).await?;
+    if community::Entity::find()
+        .filter(community::Column::Code.eq(code.as_str()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::conflict(
+            "code",
+            format!("community {code} exists already"),
+        ));
+    }
+    let now = Utc::now();
+    let created = community::ActiveModel {
+        street_id: Set(street.id),
+        code: Set(code),
+        official_name: Set(official_name.unwrap_or_else(|| name.clone())),
+        name: Set(name),
+        kind: Set(kind.expect("checked above")),
+        population: Set(new.population),
+        active: Set(new.active.unwrap_or(true)),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| AppError::unique_or_db(e, "code", "a community with this code exists already"))?;
+    Entry::new("create", "community", created.id)
+        .after(&created)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok((created, street))
+}
+
+pub async fn update_community(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+    changes: CommunityChanges,
+) -> Result<CommunityWithStreet, AppError> {
+    caller.require(caller.can_write(Target::Reference), "change communities")?;
+    let mut violations = Vec::new();
+    let name = changes
+        .name
+        .as_deref()
+        .map(|n| checked_name("name", n, &mut violations));
+    let official_name = changes
+        .official_name
+        .as_deref()
+        .map(|n| checked_name("official_name", n, &mut violations));
+    check_population(changes.population.flatten(), &mut violations);
+    if !violations.is_empty() {
+        return Err(AppError::violations(violations));
+    }
+
+    let txn = db::begin_write(db).await?;
+    let (before, street) = get_community_in(&txn, id).await?;
+    AppError::check_version(changes.expected_version, before.version)?;
+    let mut active: community::ActiveModel = before.clone().into();
+    if let Some(name) = name {
+        active.name = Set(name);
+    }
+    if let Some(official_name) = official_name {
+        active.official_name = Set(official_name);
+    }
+    if let Some(kind) = changes.kind {
+        active.kind = Set(kind);
+    }
+    if let Some(population) = changes.population {
+        active.population = Set(population);
+    }
+    if let Some(flag) = changes.active {
+        active.active = Set(flag);
+    }
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(Utc::now());
+    let after = active.update(&txn).await?;
+    let action = match (before.active, after.active) {
+        (true, false) => "deactivate",
+        (false, true) => "activate",
+        _ => "update",
+    };
+    Entry::new(action, "community", id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok((after, street))
+}
+
+async fn get_community_in(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<CommunityWithStreet, AppError> {
+    match community::Entity::find_by_id(id)
+        .find_also_related(street::Entity)
+        .one(db)
+        .await?
+    {
+        Some((community, Some(street))) => Ok((community, street)),
+        Some((community, None)) => Err(orphan(&community)),
+        None => Err(AppError::not_found("community", id)),
+    }
+}
+
+fn checked_name(field: &str, raw: &str, violations: &mut Vec<FieldViolation>) -> String {
+    let name = raw.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        violations.push(FieldViolation::new(field, "must be 1 to 100 characters"));
+    }
+    name
+}
+
+fn check_population(population: Option<i32>, violations: &mut Vec<FieldViolation>) {
+    if population.is_some_and(|p| !(0..=MAX_POPULATION).contains(&p)) {
+        violations.push(FieldViolation::new(
+            "population",
+            format!("must be between 0 and {MAX_POPULATION}"),
+        ));
+    }
 }

@@ -4,13 +4,13 @@
 
 #![allow(dead_code)]
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, time::Duration};
 
 use fitreg::{
     app::{AppState, build_app},
     config::Config,
     db,
-    services::seed,
+    services::{auth::bootstrap_admin, seed},
 };
 use poem::{
     Server,
@@ -18,7 +18,12 @@ use poem::{
 };
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use serde_json::Value;
+use serde_json::{Value, json};
+
+/// The bootstrap admin's password in every test app.
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+/// The password of accounts the helpers create.
+pub const USER_PASSWORD: &str = "user-password-1";
 
 pub const POSTGRES_ENV: &str = "FITREG_TEST_POSTGRES_URL";
 
@@ -115,6 +120,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub test_db: TestDb,
+    /// A session of the bootstrap `admin` (role `bureau_admin`).
+    pub admin_token: String,
+    pub state: AppState,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -146,13 +154,19 @@ pub async fn spawn_app() -> TestApp {
     serve(test_db, db).await
 }
 
-/// Serves the app on a database prepared by the caller.
+/// Serves the app on a database prepared by the caller, with the bootstrap admin logged in.
 pub async fn serve(test_db: TestDb, db: DatabaseConnection) -> TestApp {
     let config = test_config(&test_db.url);
-    let app = build_app(AppState {
-        db: db.clone(),
-        config: Arc::new(config),
-    });
+    serve_with(test_db, db, config).await
+}
+
+/// Serves the app with a configuration of the caller's.
+pub async fn serve_with(test_db: TestDb, db: DatabaseConnection, config: Config) -> TestApp {
+    let state = AppState::new(db.clone(), config);
+    bootstrap_admin(&db, &state.hasher, Some(ADMIN_PASSWORD))
+        .await
+        .expect("bootstrap admin");
+    let app = build_app(state.clone());
     let acceptor = TcpListener::bind("127.0.0.1:0")
         .into_acceptor()
         .await
@@ -167,14 +181,26 @@ pub async fn serve(test_db: TestDb, db: DatabaseConnection) -> TestApp {
         .timeout(Duration::from_secs(60))
         .build()
         .expect("client");
-    TestApp {
+    let mut app = TestApp {
         address,
         base: format!("http://{address}"),
         client,
         db,
         test_db,
+        admin_token: String::new(),
+        state,
         server,
-    }
+    };
+    app.admin_token = app.token("admin", ADMIN_PASSWORD).await;
+    app
+}
+
+/// An account the helpers created, logged in.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub token: String,
 }
 
 /// A response read whole: status, headers and body (JSON when it parses).
@@ -241,8 +267,88 @@ impl TestApp {
         }
     }
 
-    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+    /// A request without credentials.
+    pub fn anon(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.client.request(method, self.url(path))
+    }
+
+    /// A request as the bootstrap admin.
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.as_user(&self.admin_token, method, path)
+    }
+
+    /// A request with `token`.
+    pub fn as_user(&self, token: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Reply {
+        self.send(
+            self.anon(Method::POST, "/auth/login")
+                .json(&json!({"username": username, "password": password})),
+        )
+        .await
+    }
+
+    /// Logs in and returns the token.
+    pub async fn token(&self, username: &str, password: &str) -> String {
+        let reply = self.login(username, password).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "login {username}: {}",
+            reply.text
+        );
+        reply.json["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates an account through the API as admin and logs it in.
+    pub async fn user(&self, role: &str, street_id: Option<i64>) -> User {
+        let username = format!(
+            "{}-{}",
+            role.replace('_', "-"),
+            random_suffix().replace('_', "-")
+        );
+        let body = json!({"username": username, "role": role, "street_id": street_id, "password": USER_PASSWORD});
+        let reply = self
+            .send(self.request(Method::POST, "/accounts").json(&body))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "create {role}: {}",
+            reply.text
+        );
+        let token = self.token(&username, USER_PASSWORD).await;
+        User {
+            id: reply.json["id"].as_i64().unwrap(),
+            username,
+            token,
+        }
+    }
+
+    /// The id of the street with this code.
+    pub async fn street_id(&self, code: &str) -> i64 {
+        let streets = self.get_ok("/streets?per_page=200").await;
+        streets["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == code)
+            .expect("street")["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    pub async fn send_json(&self, token: &str, method: Method, path: &str, body: Value) -> Reply {
+        self.send(self.as_user(token, method, path).json(&body))
+            .await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> Reply {
+        self.send(self.as_user(token, Method::GET, path)).await
     }
 
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {

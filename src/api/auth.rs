@@ -1,0 +1,143 @@
+//! Bearer-token authentication and `/auth/*`: login, logout, me, password change.
+
+use chrono::{DateTime, Utc};
+use poem::Request;
+use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme, auth::Bearer, payload::Json};
+
+use super::{ApiTags, accounts::Account, json::JsonBody, middleware::RequestId};
+use crate::{app::AppState, auth::Caller, error::AppError, services::auth as service};
+
+/// `Authorization: Bearer <token>` from `POST /auth/login`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", checker = "authenticate")]
+pub struct BearerAuth(pub Caller);
+
+async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    Ok(service::authenticate(&state.db, &bearer.token, request_id(req)).await?)
+}
+
+pub fn request_id(req: &Request) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|id| id.0.clone())
+}
+
+pub struct AuthApi {
+    state: AppState,
+}
+
+impl AuthApi {
+    pub fn new(state: &AppState) -> Self {
+        Self {
+            state: state.clone(),
+        }
+    }
+}
+
+/// Credentials for a login.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[oai(validator(max_length = 256))]
+    pub username: String,
+    #[oai(validator(max_length = 1024))]
+    pub password: String,
+}
+
+/// A new session.
+#[derive(Object)]
+pub struct LoginResponse {
+    /// The bearer token: send it as `Authorization: Bearer <token>`. It is shown only here.
+    pub token: String,
+    /// When the token stops working.
+    pub expires_at: DateTime<Utc>,
+    pub account: Account,
+}
+
+/// A password change.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct PasswordChange {
+    #[oai(validator(max_length = 1024))]
+    pub current_password: String,
+    /// At least 10 characters, not the username.
+    #[oai(validator(max_length = 1024))]
+    pub new_password: String,
+}
+
+#[derive(ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[OpenApi(tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Log in
+    ///
+    /// Exchanges a username and password for a bearer token. A wrong pair gets 401 whether or
+    /// not the username exists; after 5 failures for one username within 15 minutes the username
+    /// is locked for 15 minutes (429 with `Retry-After`).
+    #[oai(path = "/auth/login", method = "post", operation_id = "login")]
+    async fn login(
+        &self,
+        req: &Request,
+        body: JsonBody<LoginRequest>,
+    ) -> Result<Json<LoginResponse>, AppError> {
+        let login = service::login(
+            &self.state.db,
+            &self.state.hasher,
+            &body.username,
+            &body.password,
+            self.state.config.token_ttl,
+            request_id(req),
+        )
+        .await?;
+        Ok(Json(LoginResponse {
+            token: login.token,
+            expires_at: login.expires_at,
+            account: login.account.into(),
+        }))
+    }
+
+    /// Log out
+    ///
+    /// Ends this session: its token stops working at once.
+    #[oai(path = "/auth/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, auth: BearerAuth) -> Result<NoContent, AppError> {
+        service::logout(&self.state.db, &auth.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// The caller's account
+    #[oai(path = "/auth/me", method = "get", operation_id = "get_me")]
+    async fn me(&self, auth: BearerAuth) -> Result<Json<Account>, AppError> {
+        Ok(Json(service::me(&self.state.db, &auth.0).await?.into()))
+    }
+
+    /// Change the password
+    ///
+    /// Needs the current password. Every other session of the account ends; this one stays.
+    #[oai(
+        path = "/auth/password",
+        method = "post",
+        operation_id = "change_password"
+    )]
+    async fn change_password(
+        &self,
+        auth: BearerAuth,
+        body: JsonBody<PasswordChange>,
+    ) -> Result<NoContent, AppError> {
+        service::change_password(
+            &self.state.db,
+            &self.state.hasher,
+            &auth.0,
+            &body.current_password,
+            &body.new_password,
+        )
+        .await?;
+        Ok(NoContent::Done)
+    }
+}

@@ -1,0 +1,127 @@
+//! Passwords as argon2id PHC strings with the OWASP parameters (19 MiB, 2 iterations, 1 lane).
+//! Hashing runs on the blocking pool, never on the async workers, and a semaphore bounds how many
+//! hashes run at once so a flood of logins cannot exhaust memory.
+
+use std::sync::{Arc, OnceLock};
+
+use argon2::{
+    Algorithm, Argon2, Params, Version,
+    password_hash::{PasswordHasher as _, PasswordVerifier as _},
+};
+use tokio::sync::Semaphore;
+
+use crate::error::AppError;
+
+const MEMORY_KIB: u32 = 19 * 1024;
+const ITERATIONS: u32 = 2;
+const LANES: u32 = 1;
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes and verifies passwords off the async runtime.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+}
+
+impl Default for PasswordHasher {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        Self {
+            permits: Arc::new(Semaphore::new(cores * 2)),
+        }
+    }
+}
+
+impl PasswordHasher {
+    /// The PHC string of `password` with a fresh random salt.
+    pub async fn hash(&self, password: &str) -> Result<String, AppError> {
+        let password = password.to_owned();
+        self.run(move || {
+            argon2()
+                .hash_password(password.as_bytes())
+                .map(|hash| hash.to_string())
+                .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+        })
+        .await?
+    }
+
+    /// Whether `password` matches `phc`. Without a stored hash (unknown user, account not yet
+    /// activated) a dummy hash is checked instead, so the answer costs the same work either way.
+    pub async fn verify(&self, password: &str, phc: Option<&str>) -> Result<bool, AppError> {
+        let password = password.to_owned();
+        let stored = phc.map(str::to_owned);
+        self.run(move || {
+            let (hash, real) = match stored {
+                Some(hash) => (hash, true),
+                None => (dummy_hash().to_owned(), false),
+            };
+            real && argon2()
+                .verify_password(password.as_bytes(), hash.as_str())
+                .is_ok()
+        })
+        .await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))
+    }
+}
+
+/// A hash of a random password, made once, verified against when there is no real hash.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let random = super::token::new_token();
+        argon2()
+            .hash_password(random.as_bytes())
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_is_an_argon2id_phc_string_with_the_owasp_parameters() {
+        let hasher = PasswordHasher::default();
+        let hash = hasher.hash("correct horse battery").await.unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            hasher
+                .verify("correct horse battery", Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("wrong horse battery", Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(!hasher.verify("correct horse battery", None).await.unwrap());
+        assert!(!hasher.verify("x", Some("not a phc string")).await.unwrap());
+        let again = hasher.hash("correct horse battery").await.unwrap();
+        assert_ne!(hash, again, "each hash has its own salt");
+    }
+}

@@ -1,0 +1,302 @@
+//! Logging in and out, recognising a bearer token, changing a password, and the bootstrap admin.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::audit::Entry;
+use crate::{
+    auth::{Caller, PasswordHasher, token},
+    db,
+    domain::account::{Role, Username, check_new_password},
+    entities::{account, login_failure, session},
+    error::AppError,
+};
+
+/// Failed logins for one username within [`LOCKOUT_WINDOW`] that lock it.
+pub const MAX_FAILURES: u64 = 5;
+/// How far back failures count, and how long a lock lasts.
+pub const LOCKOUT_WINDOW: TimeDelta = TimeDelta::minutes(15);
+
+/// A fresh login session.
+pub struct Login {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub account: account::Model,
+}
+
+/// Checks a username and password. Unknown users, wrong passwords, disabled and not yet activated
+/// accounts all get the same 401 after the same amount of hashing work.
+pub async fn login(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    username: &str,
+    password: &str,
+    ttl: std::time::Duration,
+    request_id: Option<String>,
+) -> Result<Login, AppError> {
+    // A name that cannot exist still goes through the same steps.
+    let name = Username::parse(username)
+        .map(Username::into_inner)
+        .unwrap_or_else(|_| username.trim().to_lowercase());
+    let now = Utc::now();
+    if let Some(retry_after_secs) = locked_for(db, &name, now).await? {
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
+    let found = account::Entity::find()
+        .filter(account::Column::Username.eq(name.as_str()))
+        .one(db)
+        .await?;
+    let stored_hash = found.as_ref().and_then(|a| a.password_hash.as_deref());
+    let password_ok = hasher.verify(password, stored_hash).await?;
+    let account = match found {
+        Some(account) if password_ok && !account.disabled => account,
+        _ => {
+            let txn = db::begin_write(db).await?;
+            login_failure::Entity::insert(login_failure::ActiveModel {
+                username: Set(name.chars().take(64).collect()),
+                at: Set(now),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await?;
+            txn.commit().await?;
+            return Err(AppError::Unauthorized);
+        }
+    };
+
+    let token = token::new_token();
+    let ttl =
+        TimeDelta::from_std(ttl).map_err(|e| AppError::Internal(format!("token TTL: {e}")))?;
+    let expires_at = now + ttl;
+    let txn = db::begin_write(db).await?;
+    login_failure::Entity::delete_many()
+        .filter(login_failure::Column::Username.eq(name.as_str()))
+        .exec(&txn)
+        .await?;
+    session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(account.id))
+        .filter(session::Column::ExpiresAt.lte(now))
+        .exec(&txn)
+        .await?;
+    let created = session::Entity::insert(session::ActiveModel {
+        account_id: Set(account.id),
+        token_hash: Set(token::hash_token(&token)),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    let mut seen: account::ActiveModel = account.clone().into();
+    seen.last_login_at = Set(Some(now));
+    let account = seen.update(&txn).await?;
+    let caller = caller_of(&account, Some(created.last_insert_id), request_id);
+    Entry::new("login", "account", account.id)
+        .record(&txn, &caller)
+        .await?;
+    txn.commit().await?;
+    Ok(Login {
+        token,
+        expires_at,
+        account,
+    })
+}
+
+/// Seconds until `username` may try again, when locked.
+async fn locked_for(
+    db: &DatabaseConnection,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<u64>, AppError> {
+    let recent: Vec<DateTime<Utc>> = login_failure::Entity::find()
+        .select_only()
+        .column(login_failure::Column::At)
+        .filter(login_failure::Column::Username.eq(username))
+        .filter(login_failure::Column::At.gt(now - LOCKOUT_WINDOW))
+        .order_by_desc(login_failure::Column::At)
+        .limit(MAX_FAILURES)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if (recent.len() as u64) < MAX_FAILURES {
+        return Ok(None);
+    }
+    // The lock lifts when the oldest of the last five failures leaves the window.
+    let oldest = recent[recent.len() - 1];
+    let remaining = (oldest + LOCKOUT_WINDOW - now).num_seconds().max(1);
+    Ok(Some(remaining as u64))
+}
+
+/// The caller a bearer token stands for, if the token is known, unexpired and its account enabled.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    token: &str,
+    request_id: Option<String>,
+) -> Result<Caller, AppError> {
+    let found = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token::hash_token(token)))
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .find_also_related(account::Entity)
+        .one(db)
+        .await?;
+    match found {
+        Some((session, Some(account))) if !account.disabled => {
+            Ok(caller_of(&account, Some(session.id), request_id))
+        }
+        _ => Err(AppError::Unauthorized),
+    }
+}
+
+fn caller_of(
+    account: &account::Model,
+    session_id: Option<i32>,
+    request_id: Option<String>,
+) -> Caller {
+    Caller {
+        account_id: Some(account.id),
+        role: account.role,
+        street_id: account.street_id,
+        person_id: account.person_id,
+        session_id,
+        request_id,
+    }
+}
+
+/// Ends the caller's session at once.
+pub async fn logout(db: &DatabaseConnection, caller: &Caller) -> Result<(), AppError> {
+    let (Some(session_id), Some(account_id)) = (caller.session_id, caller.account_id) else {
+        return Err(AppError::Unauthorized);
+    };
+    let txn = db::begin_write(db).await?;
+    session::Entity::delete_by_id(session_id).exec(&txn).await?;
+    Entry::new("logout", "account", account_id)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The caller's own account.
+pub async fn me(db: &DatabaseConnection, caller: &Caller) -> Result<account::Model, AppError> {
+    let id = caller.account_id.ok_or(AppError::Unauthorized)?;
+    account::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}
+
+/// Changes the caller's password; every other session of the account ends.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    caller: &Caller,
+    current_password: &str,
+    new_password: &str,
+) -> Result<(), AppError> {
+    let account = me(db, caller).await?;
+    if !hasher
+        .verify(current_password, account.password_hash.as_deref())
+        .await?
+    {
+        return Err(AppError::invalid(
+            "current_password",
+            "is not the account's password",
+        ));
+    }
+    check_new_password("new_password", new_password, &account.username)
+        .map_err(|v| AppError::violations(vec![v]))?;
+    let hash = hasher.hash(new_password).await?;
+    let txn = db::begin_write(db).await?;
+    let mut others =
+        session::Entity::delete_many().filter(session::Column::AccountId.eq(account.id));
+    if let Some(current) = caller.session_id {
+        others = others.filter(session::Column::Id.ne(current));
+    }
+    others.exec(&txn).await?;
+    let now = Utc::now();
+    let mut changed: account::ActiveModel = account.clone().into();
+    changed.password_hash = Set(Some(hash));
+    changed.password_changed_at = Set(Some(now));
+    changed.updated_at = Set(now);
+    changed.version = Set(account.version + 1);
+    let after = changed.update(&txn).await?;
+    Entry::new("change_password", "account", account.id)
+        .before(&account)
+        .after(&after)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// What [`bootstrap_admin`] did.
+pub enum Bootstrap {
+    /// Accounts exist already; nothing was done.
+    NotNeeded,
+    /// `admin` was created with the configured password.
+    Created,
+    /// `admin` was created with this generated password, to be shown once.
+    CreatedWithGeneratedPassword(String),
+}
+
+/// Creates the bootstrap `admin` (role `bureau_admin`) when no account exists yet.
+pub async fn bootstrap_admin(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    configured_password: Option<&str>,
+) -> anyhow::Result<Bootstrap> {
+    if account::Entity::find().count(db).await? > 0 {
+        return Ok(Bootstrap::NotNeeded);
+    }
+    let (password, generated) = match configured_password {
+        Some(password) => {
+            check_new_password("FITREG_ADMIN_PASSWORD", password, "admin")
+                .map_err(|v| anyhow::anyhow!("{}: {}", v.field, v.message))?;
+            (password.to_owned(), false)
+        }
+        None => (generate_password(), true),
+    };
+    let hash = hasher
+        .hash(&password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = Utc::now();
+    let txn = db::begin_write(db).await?;
+    let admin = account::ActiveModel {
+        username: Set("admin".into()),
+        role: Set(Role::BureauAdmin),
+        password_hash: Set(Some(hash)),
+        disabled: Set(false),
+        password_changed_at: Set(Some(now)),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    Entry::new("bootstrap", "account", admin.id)
+        .after(&admin)
+        .record(&txn, &Caller::system())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    txn.commit().await?;
+    Ok(if generated {
+        Bootstrap::CreatedWithGeneratedPassword(password)
+    } else {
+        Bootstrap::Created
+    })
+}
+
+/// A random 20-character password of letters and digits (about 119 bits).
+pub fn generate_password() -> String {
+    use rand::{Rng, distr::Alphanumeric};
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect()
+}
