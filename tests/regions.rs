@@ -190,3 +190,155 @@ async fn bad_pagination_and_filter_values_are_400_problems_naming_the_parameter(
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn the_bureau_adds_a_community_whose_code_extends_its_streets() {
+    let app = spawn_app().await;
+    let street = app.street_id("450203001").await;
+    let body = serde_json::json!({"street_id": street, "code": "450203001099", "name": "新城社区", "population": 8200});
+    let created = app
+        .send_json(
+            &app.admin_token,
+            reqwest::Method::POST,
+            "/communities",
+            body.clone(),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.json["kind"], "community",
+        "derived from the committee number"
+    );
+    assert_eq!(created.json["official_name"], "新城社区");
+    assert_eq!(created.json["street_name"], "天马街道");
+    assert_eq!(created.json["population"], 8200);
+    assert_eq!(created.json["active"], true);
+    assert_eq!(app.get_ok("/communities").await["total"], 102);
+    let again = app
+        .send_json(
+            &app.admin_token,
+            reqwest::Method::POST,
+            "/communities",
+            body,
+        )
+        .await;
+    again.assert_problem(409);
+    assert_eq!(again.error_fields(), ["code"]);
+
+    let village = serde_json::json!({"street_id": street, "code": "450203001201", "name": "新村"});
+    let village = app
+        .send_json(
+            &app.admin_token,
+            reqwest::Method::POST,
+            "/communities",
+            village,
+        )
+        .await;
+    assert_eq!(village.json["kind"], "village");
+}
+
+#[tokio::test]
+async fn community_rules_are_422_problems_naming_the_field() {
+    let app = spawn_app().await;
+    let street = app.street_id("450203001").await;
+    let cases = [
+        (
+            serde_json::json!({"street_id": street, "code": "450203002099", "name": "X"}),
+            "code",
+        ),
+        (
+            serde_json::json!({"street_id": street, "code": "45020300109", "name": "X"}),
+            "code",
+        ),
+        (
+            serde_json::json!({"street_id": street, "code": "450203001099", "name": "  "}),
+            "name",
+        ),
+        (
+            serde_json::json!({"street_id": street, "code": "450203001099", "name": "X", "population": -1}),
+            "population",
+        ),
+        (
+            serde_json::json!({"street_id": 999999, "code": "450203001099", "name": "X"}),
+            "street_id",
+        ),
+        (
+            serde_json::json!({"street_id": street, "code": "450203001999", "name": "X"}),
+            "kind",
+        ),
+    ];
+    for (body, field) in cases {
+        let reply = app
+            .send_json(
+                &app.admin_token,
+                reqwest::Method::POST,
+                "/communities",
+                body.clone(),
+            )
+            .await;
+        reply.assert_problem(422);
+        assert_eq!(reply.error_fields(), [field], "{body}: {}", reply.text);
+    }
+    assert_eq!(app.get_ok("/communities").await["total"], 101);
+}
+
+#[tokio::test]
+async fn the_bureau_edits_and_deactivates_a_community_with_its_version() {
+    let app = spawn_app().await;
+    let path = "/communities/5";
+    let edited = app
+        .send_json(
+            &app.admin_token,
+            reqwest::Method::PATCH,
+            path,
+            serde_json::json!({"population": 12000, "version": 1}),
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.text);
+    assert_eq!(edited.json["population"], 12000);
+    assert_eq!(edited.json["version"], 2);
+    let stale = app
+        .send_json(
+            &app.admin_token,
+            reqwest::Method::PATCH,
+            path,
+            serde_json::json!({"active": false, "version": 1}),
+        )
+        .await;
+    stale.assert_problem(409);
+    assert_eq!(app.get_ok(path).await["active"], true);
+    let deactivated = app
+        .send_json(
+            &app.admin_token,
+            reqwest::Method::PATCH,
+            path,
+            serde_json::json!({"active": false, "population": null}),
+        )
+        .await;
+    assert_eq!(deactivated.json["active"], false);
+    assert!(deactivated.json["population"].is_null());
+    assert_eq!(app.get_ok("/communities?active=false").await["total"], 1);
+    assert_eq!(app.get_ok("/communities?active=true").await["total"], 100);
+    app.send_json(
+        &app.admin_token,
+        reqwest::Method::PATCH,
+        "/communities/99999",
+        serde_json::json!({}),
+    )
+    .await
+    .assert_problem(404);
+    let bad = app
+        .send_json(
+            &app.admin_token,
+            reqwest::Method::PATCH,
+            path,
+            serde_json::json!({"popluation": 3}),
+        )
+        .await;
+    bad.assert_problem(400);
+    assert_eq!(
+        bad.error_fields(),
+        ["popluation"],
+        "a misspelt field is refused, not ignored"
+    );
+}

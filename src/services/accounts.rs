@@ -217,7 +217,9 @@ pub async fn update(
         street_id = None;
         person_id = None;
     }
-    check_scope_fields(&txn, role, street_id, person_id).await?;
+    if role != before.role || street_id != before.street_id {
+        check_scope_fields(&txn, role, street_id, person_id).await?;
+    }
     if let Some(Some(address)) = &email {
         let username =
             Username::parse(&before.username).map_err(|v| AppError::violations(vec![v]))?;

@@ -329,6 +329,36 @@ impl TestApp {
         }
     }
 
+    /// A `member` account made directly in the database: the people registry that the API checks
+    /// member accounts against does not exist yet.
+    pub async fn member(&self, person_id: i32, street_id: Option<i64>) -> User {
+        use fitreg::{domain::account::Role, entities::account};
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let username = format!("member-{}", random_suffix().replace('_', "-"));
+        let now = chrono::Utc::now();
+        let created = account::ActiveModel {
+            username: Set(username.clone()),
+            role: Set(Role::Member),
+            street_id: Set(street_id.map(|id| id as i32)),
+            person_id: Set(Some(person_id)),
+            password_hash: Set(Some(self.state.hasher.hash(USER_PASSWORD).await.unwrap())),
+            disabled: Set(false),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert member");
+        let token = self.token(&username, USER_PASSWORD).await;
+        User {
+            id: created.id.into(),
+            username,
+            token,
+        }
+    }
+
     /// The id of the street with this code.
     pub async fn street_id(&self, code: &str) -> i64 {
         let streets = self.get_ok("/streets?per_page=200").await;
