@@ -10,7 +10,7 @@ use poem::{
 };
 use sea_orm::DatabaseConnection;
 
-use crate::{api, auth::PasswordHasher, config::Config};
+use crate::{api, auth::PasswordHasher, config::Config, mail};
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -26,6 +26,47 @@ impl AppState {
             db,
             config: Arc::new(config),
             hasher: PasswordHasher::default(),
+        }
+    }
+}
+
+/// Work the server does beside answering requests: the mail worker.
+pub struct Background {
+    shutdown: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts the mail worker when an SMTP server is configured; without one, mail waits in the
+    /// outbox until a server is configured and the service restarted.
+    pub fn start(state: &AppState) -> anyhow::Result<Self> {
+        let (shutdown, watch) = tokio::sync::watch::channel(false);
+        let mut tasks = Vec::new();
+        match &state.config.smtp_url {
+            Some(url) => {
+                let transport = mail::worker::transport(url)
+                    .map_err(|e| anyhow::anyhow!("FITREG_SMTP_URL is not a valid SMTP URL: {e}"))?;
+                let settings = mail::worker::DeliverySettings::from_config(&state.config)?;
+                tasks.push(tokio::spawn(mail::worker::run(
+                    state.db.clone(),
+                    transport,
+                    settings,
+                    watch,
+                )));
+                tracing::info!("mail worker started");
+            }
+            None => {
+                tracing::warn!("FITREG_SMTP_URL is not set: mail waits in the outbox until it is")
+            }
+        }
+        Ok(Self { shutdown, tasks })
+    }
+
+    /// Asks the background work to stop and waits for it.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
         }
     }
 }

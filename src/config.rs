@@ -45,6 +45,22 @@ pub struct Config {
     )]
     pub mail_from: String,
 
+    /// How often the mail worker looks for due mail.
+    #[arg(long, env = "FITREG_MAIL_POLL_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration, global = true)]
+    pub mail_poll_interval: Duration,
+
+    /// Wait before the first retry of a failed mail; each further retry waits twice as long.
+    #[arg(long, env = "FITREG_MAIL_RETRY_BASE", default_value = "1m", value_parser = humantime::parse_duration, global = true)]
+    pub mail_retry_base: Duration,
+
+    /// Longest wait between two delivery attempts.
+    #[arg(long, env = "FITREG_MAIL_RETRY_MAX", default_value = "6h", value_parser = humantime::parse_duration, global = true)]
+    pub mail_retry_max: Duration,
+
+    /// A mail still failing this long after it was written is given up.
+    #[arg(long, env = "FITREG_MAIL_GIVE_UP_AFTER", default_value = "24h", value_parser = humantime::parse_duration, global = true)]
+    pub mail_give_up_after: Duration,
+
     /// Public base URL used in links in mail and on certificates.
     #[arg(
         long,
@@ -84,6 +100,10 @@ impl fmt::Debug for Config {
             .field("admin_password", &redacted(&self.admin_password))
             .field("smtp_url", &redacted(&self.smtp_url))
             .field("mail_from", &self.mail_from)
+            .field("mail_poll_interval", &self.mail_poll_interval)
+            .field("mail_retry_base", &self.mail_retry_base)
+            .field("mail_retry_max", &self.mail_retry_max)
+            .field("mail_give_up_after", &self.mail_give_up_after)
             .field("public_url", &self.public_url)
             .field("log", &self.log)
             .field("cors_origins", &self.cors_origins)

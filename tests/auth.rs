@@ -62,7 +62,7 @@ async fn every_failed_login_gets_the_same_401() {
             &app.admin_token,
             Method::POST,
             "/accounts",
-            json!({"username": "invited", "role": "auditor"}),
+            json!({"username": "invited", "role": "auditor", "email": "invited@example.cn"}),
         )
         .await;
     assert_eq!(invited.status, 201);

@@ -55,6 +55,8 @@ struct Served {
     child: Child,
     address: String,
     log: mpsc::Receiver<String>,
+    /// What was logged up to the address.
+    startup: Vec<String>,
     stdout: mpsc::Receiver<String>,
 }
 
@@ -86,6 +88,7 @@ impl Served {
             child,
             address,
             log,
+            startup: lines,
             stdout,
         }
     }
@@ -147,7 +150,10 @@ impl Served {
         assert!(status.success());
         let exit = self.child.wait().unwrap();
         assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
-        self.log.try_iter().collect()
+        self.startup
+            .into_iter()
+            .chain(self.log.try_iter())
+            .collect()
     }
 }
 
@@ -439,4 +445,47 @@ fn a_bad_setting_is_refused_with_a_message() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("unsupported database URL"));
+}
+
+#[test]
+fn outbox_lists_the_mail_waiting_without_smtp() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path());
+    let password = served
+        .printed()
+        .iter()
+        .find_map(|line| {
+            line.strip_prefix("bootstrap admin password: ")
+                .map(str::to_owned)
+        })
+        .unwrap();
+    let token = served.token("admin", &password);
+    let url = served.url("/api/v1/accounts");
+    let status = block_on(async {
+        reqwest::Client::new()
+            .post(url)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"username": "invitee", "role": "auditor", "email": "invitee@example.cn"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 201);
+    let log = served.stop();
+    assert!(
+        log.iter().any(|l| l.contains("FITREG_SMTP_URL is not set")),
+        "said once at start"
+    );
+
+    let output = fitreg(dir.path()).arg("outbox").output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("invitee@example.cn"), "{printed}");
+    assert!(printed.contains("pending"), "{printed}");
+    assert!(!printed.contains("token="), "no link is printed: {printed}");
 }

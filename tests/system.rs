@@ -75,6 +75,9 @@ async fn malformed_bodies_are_400_problems_and_never_change_anything() {
         (Method::POST, "/communities"),
         (Method::PATCH, "/communities/1"),
         (Method::PUT, "/policy"),
+        (Method::POST, "/auth/activate"),
+        (Method::POST, "/auth/password-reset"),
+        (Method::POST, "/auth/password-reset/confirm"),
     ];
     for (method, path) in cases {
         for body in ["{bad", "", "[]", "{\"username\": 5}", "null"] {
@@ -231,6 +234,14 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
         ("/policy", "put", "update_policy"),
         ("/audit-log", "get", "list_audit_log"),
         ("/audit-log/verify", "get", "verify_audit_log"),
+        ("/auth/activate", "post", "activate_account"),
+        ("/auth/password-reset", "post", "request_password_reset"),
+        (
+            "/auth/password-reset/confirm",
+            "post",
+            "confirm_password_reset",
+        ),
+        ("/outbox", "get", "list_outbox"),
     ];
     for (path, method, operation_id) in expected {
         let operation = &paths[path][method];
@@ -265,7 +276,14 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
         let secured = paths[path][method]["security"]
             .as_array()
             .is_some_and(|s| !s.is_empty());
-        let open = matches!(path, "/health" | "/auth/login");
+        let open = matches!(
+            path,
+            "/health"
+                | "/auth/login"
+                | "/auth/activate"
+                | "/auth/password-reset"
+                | "/auth/password-reset/confirm"
+        );
         assert_eq!(secured, !open, "{method} {path} security");
     }
 }

@@ -9,6 +9,7 @@ mod m20261201_000003_create_sport_items;
 mod m20261201_000004_create_policy;
 mod m20261202_000001_create_accounts;
 mod m20261202_000002_create_audit_log;
+mod m20261203_000001_create_mail;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_create_policy::Migration),
             Box::new(m20261202_000001_create_accounts::Migration),
             Box::new(m20261202_000002_create_audit_log::Migration),
+            Box::new(m20261203_000001_create_mail::Migration),
         ]
     }
 }

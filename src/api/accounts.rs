@@ -138,7 +138,14 @@ impl AccountsApi {
             person_id: body.person_id,
             password: body.password,
         };
-        let created = accounts::create(&self.state.db, &self.state.hasher, &auth.0, new).await?;
+        let created = accounts::create(
+            &self.state.db,
+            &self.state.hasher,
+            &auth.0,
+            new,
+            &self.state.config.public_url,
+        )
+        .await?;
         Ok(CreatedAccount::Created(Json(created.into())))
     }
 

@@ -5,7 +5,12 @@ use poem::Request;
 use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme, auth::Bearer, payload::Json};
 
 use super::{ApiTags, accounts::Account, json::JsonBody, middleware::RequestId};
-use crate::{app::AppState, auth::Caller, error::AppError, services::auth as service};
+use crate::{
+    app::AppState,
+    auth::Caller,
+    error::AppError,
+    services::{account_tokens, auth as service},
+};
 
 /// `Authorization: Bearer <token>` from `POST /auth/login`.
 #[derive(SecurityScheme)]
@@ -64,6 +69,45 @@ pub struct PasswordChange {
     /// At least 10 characters, not the username.
     #[oai(validator(max_length = 1024))]
     pub new_password: String,
+}
+
+/// A one-time token from a mailed link, and the password to set.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct TokenPassword {
+    /// The `token` parameter of the link.
+    #[oai(validator(max_length = 128))]
+    pub token: String,
+    /// At least 10 characters, not the username.
+    #[oai(validator(max_length = 1024))]
+    pub password: String,
+}
+
+/// A password-reset confirmation.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct ResetConfirmation {
+    /// The `token` parameter of the link.
+    #[oai(validator(max_length = 128))]
+    pub token: String,
+    /// At least 10 characters, not the username.
+    #[oai(validator(max_length = 1024))]
+    pub new_password: String,
+}
+
+/// Who forgot their password.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct ResetRequest {
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+}
+
+#[derive(ApiResponse)]
+pub enum Accepted {
+    /// Accepted: if an account has this address, a link is on its way.
+    #[oai(status = 202)]
+    Accepted,
 }
 
 #[derive(ApiResponse)]
@@ -136,6 +180,79 @@ impl AuthApi {
             &auth.0,
             &body.current_password,
             &body.new_password,
+        )
+        .await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Activate an invited account
+    ///
+    /// Sets the first password with the token of the invitation mail's link. A token works once
+    /// and for 7 days.
+    #[oai(
+        path = "/auth/activate",
+        method = "post",
+        operation_id = "activate_account"
+    )]
+    async fn activate(
+        &self,
+        req: &Request,
+        body: JsonBody<TokenPassword>,
+    ) -> Result<NoContent, AppError> {
+        account_tokens::activate(
+            &self.state.db,
+            &self.state.hasher,
+            &body.token,
+            &body.password,
+            request_id(req),
+        )
+        .await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Ask for a password reset
+    ///
+    /// Always answers 202. If an enabled account has this address, it gets a mail with a link that
+    /// works once, for 1 hour.
+    #[oai(
+        path = "/auth/password-reset",
+        method = "post",
+        operation_id = "request_password_reset"
+    )]
+    async fn request_reset(
+        &self,
+        req: &Request,
+        body: JsonBody<ResetRequest>,
+    ) -> Result<Accepted, AppError> {
+        account_tokens::request_reset(
+            &self.state.db,
+            &body.email,
+            &self.state.config.public_url,
+            request_id(req),
+        )
+        .await?;
+        Ok(Accepted::Accepted)
+    }
+
+    /// Set a new password from a reset link
+    ///
+    /// Every session of the account ends.
+    #[oai(
+        path = "/auth/password-reset/confirm",
+        method = "post",
+        operation_id = "confirm_password_reset"
+    )]
+    async fn confirm_reset(
+        &self,
+        req: &Request,
+        body: JsonBody<ResetConfirmation>,
+    ) -> Result<NoContent, AppError> {
+        account_tokens::confirm_reset(
+            &self.state.db,
+            &self.state.hasher,
+            &body.token,
+            &body.new_password,
+            request_id(req),
         )
         .await?;
         Ok(NoContent::Done)

@@ -10,6 +10,7 @@ pub mod auth;
 mod health;
 mod json;
 pub mod middleware;
+mod outbox;
 mod pagination;
 mod policy;
 mod regions;
@@ -38,6 +39,8 @@ pub enum ApiTags {
     Reference,
     /// The hash-chained record of every change.
     Audit,
+    /// Mail waiting for delivery, sent, or given up.
+    Mail,
 }
 
 type Apis = (
@@ -48,6 +51,7 @@ type Apis = (
     sport_items::SportItemsApi,
     policy::PolicyApi,
     audit::AuditApi,
+    outbox::OutboxApi,
 );
 
 /// The OpenAPI service holding every endpoint.
@@ -60,6 +64,7 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
         sport_items::SportItemsApi::new(state),
         policy::PolicyApi::new(state),
         audit::AuditApi::new(state),
+        outbox::OutboxApi::new(state),
     );
     OpenApiService::new(apis, "fitreg", env!("CARGO_PKG_VERSION"))
         .description(

@@ -70,10 +70,15 @@ impl AccountCommand {
                     person_id: person,
                     password: Some(password),
                 };
-                let created =
-                    accounts::create(&db, &PasswordHasher::default(), &Caller::system(), new)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let created = accounts::create(
+                    &db,
+                    &PasswordHasher::default(),
+                    &Caller::system(),
+                    new,
+                    &config.public_url,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!(
                     "created account {} (id {}, role {})",
                     created.username,

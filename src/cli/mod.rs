@@ -1,6 +1,7 @@
 //! The command line: `serve` and the operator subcommands.
 
 mod account;
+mod outbox;
 mod serve;
 
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ pub enum Command {
     /// Manage accounts from scripts.
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Show the mail that has not been delivered (pending or given up).
+    Outbox,
     /// Write a consistent copy of the SQLite database while the server keeps serving.
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -81,6 +84,7 @@ impl Cli {
                 Ok(())
             }
             Command::Account(command) => command.run(&config).await,
+            Command::Outbox => outbox::run(&config).await,
             Command::Backup { file } => {
                 let db = db::connect(&config.database_url).await?;
                 services::backup::backup(&db, &file).await?;

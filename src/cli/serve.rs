@@ -10,7 +10,7 @@ use poem::{
 };
 
 use crate::{
-    app::{AppState, build_app},
+    app::{AppState, Background, build_app},
     config::Config,
     services::auth::{self, Bootstrap},
 };
@@ -46,11 +46,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .next()
         .and_then(|a| a.as_socket_addr().copied())
         .context("listener has no address")?;
+    let background = Background::start(&state)?;
     let app = build_app(state);
     tracing::info!("fitreg listening on http://{address} (API docs at http://{address}/docs)");
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
         .await?;
+    background.stop().await;
     db.close().await?;
     tracing::info!("fitreg stopped");
     Ok(())

@@ -39,6 +39,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role's Chinese name, for mail.
+    pub fn chinese_name(self) -> &'static str {
+        match self {
+            Role::BureauAdmin => "区文体新局管理员",
+            Role::StreetOfficer => "街道（乡镇）工作人员",
+            Role::Member => "社会体育指导员/志愿者",
+            Role::Auditor => "督查人员",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::BureauAdmin => "bureau_admin",
@@ -63,6 +73,19 @@ impl std::str::FromStr for Role {
             )),
         }
     }
+}
+
+/// What a one-time account token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPurpose {
+    /// Setting the first password of an invited account.
+    #[sea_orm(string_value = "activation")]
+    Activation,
+    /// Setting a new password after a reset request.
+    #[sea_orm(string_value = "password_reset")]
+    PasswordReset,
 }
 
 /// Minimum password length (SPEC: at least 10 characters).

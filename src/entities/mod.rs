@@ -1,10 +1,12 @@
 //! sea-orm entities, one file per table: derives only, behaviour lives in `services` and `domain`.
 
 pub mod account;
+pub mod account_token;
 pub mod audit_head;
 pub mod audit_log;
 pub mod community;
 pub mod login_failure;
+pub mod outbox;
 pub mod policy;
 pub mod session;
 pub mod sport_item;

@@ -9,11 +9,14 @@ use sea_orm::{
     sea_query::{Expr, Func, LikeExpr},
 };
 
-use super::{PageRequest, Paged, audit::Entry, fetch_page, regions::escape_like};
+use super::{PageRequest, Paged, account_tokens, audit::Entry, fetch_page, regions::escape_like};
 use crate::{
     auth::{Caller, PasswordHasher, Target},
     db,
-    domain::account::{Email, Role, Username, check_new_password},
+    domain::{
+        FieldViolation,
+        account::{Email, Role, Username, check_new_password},
+    },
     entities::{account, session, street},
     error::AppError,
 };
@@ -51,11 +54,14 @@ pub struct AccountFilter {
     pub q: Option<String>,
 }
 
+/// Creates an account. Without a password the account gets an invitation mail with a one-time
+/// activation link starting with `public_url`.
 pub async fn create(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
     caller: &Caller,
     new: NewAccount,
+    public_url: &str,
 ) -> Result<account::Model, AppError> {
     match caller.role {
         Role::BureauAdmin => {}
@@ -81,6 +87,12 @@ pub async fn create(
         && let Err(v) = check_new_password("password", password, name.as_str())
     {
         violations.push(v);
+    }
+    if new.password.is_none() && email.is_none() && !violations.iter().any(|v| v.field == "email") {
+        violations.push(FieldViolation::new(
+            "email",
+            "is required to invite an account created without a password",
+        ));
     }
     if !violations.is_empty() {
         return Err(AppError::violations(violations));
@@ -120,6 +132,9 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|e| AppError::unique_or_db(e, "username", "is taken"))?;
+    if created.password_hash.is_none() {
+        account_tokens::invite(&txn, &created, public_url).await?;
+    }
     Entry::new("create", "account", created.id)
         .after(&created)
         .record(&txn, caller)

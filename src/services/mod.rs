@@ -1,10 +1,12 @@
 //! Use cases. Each checks its inputs, opens a transaction for writes and applies the domain
 //! rules; none sees an HTTP type.
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod outbox;
 pub mod policy;
 pub mod regions;
 pub mod seed;

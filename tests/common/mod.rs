@@ -4,10 +4,12 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::{net::SocketAddr, time::Duration};
 
 use fitreg::{
-    app::{AppState, build_app},
+    app::{AppState, Background, build_app},
     config::Config,
     db,
     services::{auth::bootstrap_admin, seed},
@@ -123,6 +125,8 @@ pub struct TestApp {
     /// A session of the bootstrap `admin` (role `bureau_admin`).
     pub admin_token: String,
     pub state: AppState,
+    /// The mail worker, when the configuration names an SMTP server.
+    pub background: Option<Background>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -143,6 +147,29 @@ pub fn test_config(database_url: &str) -> Config {
     let mut config = Args::parse_from(["fitreg"]).config;
     config.database_url = database_url.to_owned();
     config
+}
+
+/// A fresh, migrated and seeded database.
+pub async fn fresh_db() -> (TestDb, DatabaseConnection) {
+    let test_db = TestDb::new().await;
+    let db = db::connect(&test_db.url).await.expect("connect");
+    db::migrate(&db).await.expect("migrate");
+    seed::run(&db, None).await.expect("seed");
+    (test_db, db)
+}
+
+/// Starts the app with its mail worker delivering to `smtp_url` quickly: polling every 50 ms and
+/// retrying after 200 ms.
+pub async fn spawn_app_with_smtp(smtp_url: &str) -> TestApp {
+    let (test_db, db) = fresh_db().await;
+    let mut config = test_config(&test_db.url);
+    config.smtp_url = Some(smtp_url.to_owned());
+    config.public_url = "https://fitreg.example".to_owned();
+    config.mail_from = "鱼峰区文体新局 <noreply@fitreg.example>".to_owned();
+    config.mail_poll_interval = Duration::from_millis(50);
+    config.mail_retry_base = Duration::from_millis(200);
+    config.mail_retry_max = Duration::from_millis(400);
+    serve_with(test_db, db, config).await
 }
 
 /// Starts the app on a fresh, migrated and seeded database.
@@ -188,9 +215,13 @@ pub async fn serve_with(test_db: TestDb, db: DatabaseConnection, config: Config)
         db,
         test_db,
         admin_token: String::new(),
+        background: None,
         state,
         server,
     };
+    if app.state.config.smtp_url.is_some() {
+        app.background = Some(Background::start(&app.state).expect("start the mail worker"));
+    }
     app.admin_token = app.token("admin", ADMIN_PASSWORD).await;
     app
 }

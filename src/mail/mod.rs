@@ -1,0 +1,201 @@
+//! Mail. Every mail is a typed [`Mail`] written to the outbox in the transaction of the change
+//! that causes it ([`enqueue`]); the [`worker`] delivers it over SMTP later, so no mail is lost
+//! while the SMTP server is down and none is sent for a change that rolled back.
+
+pub mod worker;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DeriveActiveEnum, EntityTrait, EnumIter,
+    sea_query::StringLen,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{account::Role, time::district_offset},
+    entities::outbox,
+    error::AppError,
+};
+
+/// What a mail is about.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    poem_openapi::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    /// An invitation to activate a new account.
+    #[sea_orm(string_value = "invitation")]
+    Invitation,
+    /// A link to set a new password.
+    #[sea_orm(string_value = "password_reset")]
+    PasswordReset,
+}
+
+/// Where a mail is in its delivery.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    poem_openapi::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum MailStatus {
+    /// Waiting for (another) delivery attempt.
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    /// Accepted by the SMTP server.
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    /// Given up: refused permanently, or still failing after the retry period.
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
+/// A mail the service sends. Bodies are plain text in Chinese; none holds a resident ID number
+/// or a password.
+#[derive(Debug, Clone)]
+pub enum Mail<'a> {
+    Invitation {
+        username: &'a str,
+        role: Role,
+        link: String,
+        expires_at: DateTime<Utc>,
+    },
+    PasswordReset {
+        username: &'a str,
+        link: String,
+        expires_at: DateTime<Utc>,
+    },
+}
+
+const SIGNATURE: &str =
+    "\n\n——\n区文体新局 · fitreg 体育工作者登记系统\n本邮件由系统自动发送，请勿直接回复。\n";
+
+impl Mail<'_> {
+    pub fn kind(&self) -> MailKind {
+        match self {
+            Mail::Invitation { .. } => MailKind::Invitation,
+            Mail::PasswordReset { .. } => MailKind::PasswordReset,
+        }
+    }
+
+    pub fn subject(&self) -> String {
+        match self {
+            Mail::Invitation { .. } => "【fitreg】账户激活邀请".to_owned(),
+            Mail::PasswordReset { .. } => "【fitreg】重置密码".to_owned(),
+        }
+    }
+
+    pub fn body(&self) -> String {
+        let text = match self {
+            Mail::Invitation {
+                username,
+                role,
+                link,
+                expires_at,
+            } => format!(
+                "{username}，您好：\n\n区文体新局为您开通了 fitreg 账户。\n用户名：{username}\n角色：{role}\n\n\
+                 请在 {expires} 前打开以下链接，设置密码并激活账户：\n{link}\n\n\
+                 链接只能使用一次。如果您并未申请此账户，请忽略本邮件。",
+                role = role.chinese_name(),
+                expires = district_time(*expires_at),
+            ),
+            Mail::PasswordReset {
+                username,
+                link,
+                expires_at,
+            } => format!(
+                "{username}，您好：\n\n我们收到了重置您 fitreg 账户密码的请求。\n\
+                 请在 {expires} 前打开以下链接设置新密码（1 小时内有效，只能使用一次）：\n{link}\n\n\
+                 如果这不是您本人的操作，请忽略本邮件，您的密码不会改变。",
+                expires = district_time(*expires_at),
+            ),
+        };
+        text + SIGNATURE
+    }
+}
+
+/// An instant as the district reads it, e.g. `2026年11月29日 16:30（北京时间）`.
+fn district_time(instant: DateTime<Utc>) -> String {
+    instant
+        .with_timezone(&district_offset())
+        .format("%Y年%m月%d日 %H:%M（北京时间）")
+        .to_string()
+}
+
+/// Writes `mail` to the outbox inside the caller's transaction.
+pub async fn enqueue(
+    txn: &impl ConnectionTrait,
+    recipient: &str,
+    mail: &Mail<'_>,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    outbox::Entity::insert(outbox::ActiveModel {
+        kind: Set(mail.kind()),
+        recipient: Set(recipient.to_owned()),
+        subject: Set(mail.subject()),
+        body: Set(mail.body()),
+        status: Set(MailStatus::Pending),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?;
+    Ok(())
+}
+
+/// A link into the public site: `FITREG_PUBLIC_URL` + `path` + `?token=`.
+pub fn link(public_url: &str, path: &str, token: &str) -> String {
+    format!(
+        "{}/{}?token={token}",
+        public_url.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mails_name_the_account_and_carry_the_link_and_its_expiry() {
+        let expires_at = "2026-11-29T08:30:00Z".parse().unwrap();
+        let mail = Mail::Invitation {
+            username: "li.wei",
+            role: Role::StreetOfficer,
+            link: link("https://fitreg.example/", "/activate", "abc"),
+            expires_at,
+        };
+        let body = mail.body();
+        assert!(body.contains("li.wei"));
+        assert!(body.contains("https://fitreg.example/activate?token=abc"));
+        assert!(body.contains("2026年11月29日 16:30"), "{body}");
+        assert!(body.contains("街道（乡镇）工作人员"));
+        assert_eq!(mail.kind(), MailKind::Invitation);
+        assert!(mail.subject().contains("激活"));
+    }
+}
