@@ -25,7 +25,26 @@ async fn every_endpoint_answers_each_role_as_the_spec_says() {
     let officer = app.user("street_officer", Some(tianma)).await;
     let colleague = app.user("street_officer", Some(tianma)).await;
     let other_officer = app.user("street_officer", Some(jiahe)).await;
-    let member = app.member(1, Some(tianma)).await;
+    let person = app.person("矩阵甲", "19800101", 11, tianma).await;
+    let far_person = app.person("矩阵乙", "19800102", 13, jiahe).await;
+    let pid = person["id"].as_i64().unwrap();
+    let member = app.member(pid as i32, Some(tianma)).await;
+    app.qualify(
+        pid,
+        json!({"kind": "fitness_volunteer", "certified_on": "2024-01-01"}),
+    )
+    .await;
+    app.qualify(pid, json!({"kind": "community_sports_administrator", "employment": "full_time", "certified_on": "2024-01-01"})).await;
+    let community = app.community_id("450203001001").await;
+    let assignment = app
+        .send_json(&app.admin_token, Method::POST, "/assignments",
+            json!({"person_id": pid, "community_id": community, "role": "fitness_volunteer", "starts_on": "2024-02-01"}))
+        .await
+        .json;
+    let person_path = format!("/people/{pid}");
+    let far_person_path = format!("/people/{}", far_person["id"]);
+    let assignment_path = format!("/assignments/{}", assignment["id"]);
+    let new_person = common::person_body("矩阵丙", "19800103", 15, tianma);
     let auditor = app.user("auditor", None).await;
     let tokens = [
         None,
@@ -183,6 +202,74 @@ async fn every_endpoint_answers_each_role_as_the_spec_says() {
             "/audit-log/verify".into(),
             None,
             [401, 200, 403, 403, 403, 200],
+        ),
+        (
+            Method::GET,
+            "/people".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::POST,
+            "/people".into(),
+            Some(new_person),
+            [401, 201, 409, 403, 403, 403],
+        ),
+        (
+            Method::GET,
+            person_path.clone(),
+            None,
+            [401, 200, 200, 404, 200, 200],
+        ),
+        (
+            Method::GET,
+            far_person_path.clone(),
+            None,
+            [401, 200, 404, 200, 404, 200],
+        ),
+        (
+            Method::PATCH,
+            person_path.clone(),
+            Some(json!({"phone": "13800000001"})),
+            [401, 200, 200, 404, 403, 403],
+        ),
+        (
+            Method::GET,
+            format!("{person_path}/data-export"),
+            None,
+            [401, 200, 403, 404, 200, 403],
+        ),
+        (
+            Method::POST,
+            format!("{person_path}/qualifications"),
+            Some(json!({"kind": "scientific_fitness_instructor", "certified_on": "2024-01-01"})),
+            [401, 201, 409, 404, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/assignments".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::POST,
+            "/assignments".into(),
+            Some(
+                json!({"person_id": pid, "community_id": community, "role": "community_sports_administrator"}),
+            ),
+            [401, 201, 409, 404, 403, 403],
+        ),
+        (
+            Method::GET,
+            assignment_path.clone(),
+            None,
+            [401, 200, 200, 404, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("{assignment_path}/end"),
+            Some(json!({"reason": "matrix"})),
+            [401, 200, 409, 404, 403, 403],
         ),
         (
             Method::POST,

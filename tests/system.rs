@@ -242,6 +242,25 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
             "confirm_password_reset",
         ),
         ("/outbox", "get", "list_outbox"),
+        ("/people", "post", "create_person"),
+        ("/people", "get", "list_people"),
+        ("/people/{id}", "get", "get_person"),
+        ("/people/{id}", "patch", "update_person"),
+        ("/people/{id}/data-export", "get", "export_person_data"),
+        (
+            "/people/{id}/qualifications",
+            "post",
+            "create_qualification",
+        ),
+        (
+            "/people/{id}/qualifications/{qid}",
+            "patch",
+            "update_qualification",
+        ),
+        ("/assignments", "post", "create_assignment"),
+        ("/assignments", "get", "list_assignments"),
+        ("/assignments/{id}", "get", "get_assignment"),
+        ("/assignments/{id}/end", "post", "end_assignment"),
     ];
     for (path, method, operation_id) in expected {
         let operation = &paths[path][method];

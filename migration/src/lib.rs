@@ -10,6 +10,7 @@ mod m20261201_000004_create_policy;
 mod m20261202_000001_create_accounts;
 mod m20261202_000002_create_audit_log;
 mod m20261203_000001_create_mail;
+mod m20261204_000001_create_people;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_create_accounts::Migration),
             Box::new(m20261202_000002_create_audit_log::Migration),
             Box::new(m20261203_000001_create_mail::Migration),
+            Box::new(m20261204_000001_create_people::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::too_many_arguments)]
 
 mod accounts;
+mod assignments;
 mod audit;
 pub mod auth;
 mod health;
@@ -12,6 +13,7 @@ mod json;
 pub mod middleware;
 mod outbox;
 mod pagination;
+mod people;
 mod policy;
 mod regions;
 mod sport_items;
@@ -41,6 +43,10 @@ pub enum ApiTags {
     Audit,
     /// Mail waiting for delivery, sent, or given up.
     Mail,
+    /// Instructors, volunteers and administrators, and their qualifications.
+    People,
+    /// Who serves which community in which role.
+    Assignments,
 }
 
 type Apis = (
@@ -52,6 +58,8 @@ type Apis = (
     policy::PolicyApi,
     audit::AuditApi,
     outbox::OutboxApi,
+    people::PeopleApi,
+    assignments::AssignmentsApi,
 );
 
 /// The OpenAPI service holding every endpoint.
@@ -65,6 +73,8 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
         policy::PolicyApi::new(state),
         audit::AuditApi::new(state),
         outbox::OutboxApi::new(state),
+        people::PeopleApi::new(state),
+        assignments::AssignmentsApi::new(state),
     );
     OpenApiService::new(apis, "fitreg", env!("CARGO_PKG_VERSION"))
         .description(

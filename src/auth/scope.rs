@@ -28,7 +28,7 @@ pub enum Target<'a> {
     DistrictRecords,
     /// Something that belongs to one street: a community's or a person's.
     Street(i32),
-    /// One person's records.
+    /// One person's registry record: the person reads it, the street office keeps it.
     Person { person_id: i32, street_id: i32 },
     /// An account.
     Account(&'a account::Model),
@@ -77,8 +77,8 @@ impl Caller {
             (Role::StreetOfficer, Target::Account(a)) => {
                 a.role == Role::Member && a.street_id.is_some_and(|s| self.own_street(s))
             }
-            (Role::Member, Target::Person { person_id, .. }) => self.person_id == Some(person_id),
-            (Role::Member, Target::Account(_) | Target::Street(_)) => false,
+            // Members read their registry record; the street office keeps it.
+            (Role::Member, Target::Person { .. } | Target::Account(_) | Target::Street(_)) => false,
         }
     }
 
@@ -175,10 +175,11 @@ mod tests {
     #[test]
     fn members_reach_only_their_own_person() {
         let member = caller(Role::Member, None, Some(3));
-        assert!(member.can_write(Target::Person {
+        let own = Target::Person {
             person_id: 3,
-            street_id: 1
-        }));
+            street_id: 1,
+        };
+        assert!(member.can_read(own) && !member.can_write(own));
         assert!(!member.can_read(Target::Person {
             person_id: 4,
             street_id: 1

@@ -2,6 +2,9 @@
 //! only ever receive checked data.
 
 pub mod account;
+pub mod id_number;
+pub mod person;
+pub mod phone;
 pub mod policy;
 pub mod region;
 pub mod time;

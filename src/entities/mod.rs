@@ -2,12 +2,17 @@
 
 pub mod account;
 pub mod account_token;
+pub mod assignment;
 pub mod audit_head;
 pub mod audit_log;
 pub mod community;
 pub mod login_failure;
 pub mod outbox;
+pub mod people_import;
+pub mod person;
+pub mod person_specialty;
 pub mod policy;
+pub mod qualification;
 pub mod session;
 pub mod sport_item;
 pub mod street;

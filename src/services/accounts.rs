@@ -88,7 +88,12 @@ pub async fn create(
     {
         violations.push(v);
     }
-    if new.password.is_none() && email.is_none() && !violations.iter().any(|v| v.field == "email") {
+    // A member's invitation may go to the address on the person's record, checked below.
+    if new.password.is_none()
+        && email.is_none()
+        && new.role != Role::Member
+        && !violations.iter().any(|v| v.field == "email")
+    {
         violations.push(FieldViolation::new(
             "email",
             "is required to invite an account created without a password",
@@ -97,15 +102,29 @@ pub async fn create(
     if !violations.is_empty() {
         return Err(AppError::violations(violations));
     }
-    let (username, email) = (
+    let (username, mut email) = (
         username.expect("checked above"),
         email.map(Email::into_inner),
     );
     check_scope_fields(db, new.role, new.street_id, new.person_id).await?;
+    let mut street_id = new.street_id;
     if let Some(person_id) = new.person_id {
-        // Officers create member accounts for the people of their own street only.
-        let person_street = person_street(db, person_id).await?;
-        caller.authorize_write(Target::Street(person_street), "person", person_id)?;
+        // Officers create member accounts for the people of their own street only; the account
+        // carries the person's street so that street's officers see it.
+        let person = super::people::find(db, person_id)
+            .await
+            .map_err(|_| AppError::invalid("person_id", format!("no person has id {person_id}")))?;
+        caller.authorize_write(Target::Street(person.street_id), "person", person_id)?;
+        street_id = Some(person.street_id);
+        if email.is_none() {
+            email = person.email;
+        }
+        if new.password.is_none() && email.is_none() {
+            return Err(AppError::invalid(
+                "email",
+                "is required to invite an account created without a password (the person has none on record)",
+            ));
+        }
     }
     let password_hash = match &new.password {
         Some(password) => Some(hasher.hash(password).await?),
@@ -119,7 +138,7 @@ pub async fn create(
         username: Set(username.into_inner()),
         role: Set(new.role),
         email: Set(email),
-        street_id: Set(new.street_id),
+        street_id: Set(street_id),
         person_id: Set(new.person_id),
         password_changed_at: Set(password_hash.as_ref().map(|_| now)),
         password_hash: Set(password_hash),
@@ -339,13 +358,11 @@ async fn check_scope_fields(
     Ok(())
 }
 
-/// The street a person is registered in. The people registry does not exist yet, so no person
-/// id is known and every member account is refused until it does.
-async fn person_street(_db: &impl ConnectionTrait, person_id: i32) -> Result<i32, AppError> {
-    Err(AppError::invalid(
-        "person_id",
-        format!("no person has id {person_id}"),
-    ))
+/// The street a person is registered in; an unknown person is a 422 on `person_id`.
+async fn person_street(db: &impl ConnectionTrait, person_id: i32) -> Result<i32, AppError> {
+    super::people::street_of(db, person_id)
+        .await
+        .map_err(|_| AppError::invalid("person_id", format!("no person has id {person_id}")))
 }
 
 /// 409 when the username or e-mail address belongs to another account.

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, DurationRound, SecondsFormat, TimeDelta, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -53,7 +53,7 @@ impl Entry {
     }
 
     /// Appends the entry inside `txn`, by `caller`.
-    pub async fn record(self, txn: &DatabaseTransaction, caller: &Caller) -> Result<(), AppError> {
+    pub async fn record(self, txn: &impl ConnectionTrait, caller: &Caller) -> Result<(), AppError> {
         // Touching the head first takes its row lock on PostgreSQL: concurrent writers queue here,
         // so each sees the hash its predecessor wrote.
         audit_head::Entity::update_many()

@@ -3,11 +3,14 @@
 
 pub mod account_tokens;
 pub mod accounts;
+pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod outbox;
+pub mod people;
 pub mod policy;
+pub mod qualifications;
 pub mod regions;
 pub mod seed;
 pub mod sport_items;

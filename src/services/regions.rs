@@ -283,6 +283,16 @@ pub async fn update_community(
         .after(&after)
         .record(&txn, caller)
         .await?;
+    if action == "deactivate" {
+        super::assignments::end_open(
+            &txn,
+            caller,
+            super::assignments::Scope::Community(id),
+            None,
+            "community deactivated",
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok((after, street))
 }

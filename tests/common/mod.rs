@@ -226,6 +226,29 @@ pub async fn serve_with(test_db: TestDb, db: DatabaseConnection, config: Config)
     app
 }
 
+/// A valid 18-character resident ID number for this birth date (`YYYYMMDD`) and sequence (odd:
+/// male, even: female), with the right check character.
+pub fn id_number(region: &str, birth: &str, sequence: u16) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let first17 = format!("{region}{birth}{sequence:03}");
+    let sum: u32 = first17
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+/// A body for `POST /people` with a fresh valid ID number.
+pub fn person_body(name: &str, birth: &str, sequence: u16, street_id: i64) -> Value {
+    json!({
+        "name": name,
+        "id_number": id_number("450203", birth, sequence),
+        "phone": format!("138{:08}", sequence as u32 * 7919 % 100_000_000),
+        "street_id": street_id,
+    })
+}
+
 /// An account the helpers created, logged in.
 #[derive(Debug, Clone)]
 pub struct User {
@@ -388,6 +411,50 @@ impl TestApp {
             username,
             token,
         }
+    }
+
+    /// Enrols a person as admin; returns the body.
+    pub async fn person(&self, name: &str, birth: &str, sequence: u16, street_id: i64) -> Value {
+        let reply = self
+            .send_json(
+                &self.admin_token,
+                Method::POST,
+                "/people",
+                person_body(name, birth, sequence, street_id),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "enrol {name}: {}",
+            reply.text
+        );
+        reply.json
+    }
+
+    /// Records a qualification as admin; returns the body.
+    pub async fn qualify(&self, person_id: i64, body: Value) -> Value {
+        let reply = self
+            .send_json(
+                &self.admin_token,
+                Method::POST,
+                &format!("/people/{person_id}/qualifications"),
+                body,
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "qualify {person_id}: {}",
+            reply.text
+        );
+        reply.json
+    }
+
+    /// The id of the community with this code.
+    pub async fn community_id(&self, code: &str) -> i64 {
+        let found = self.get_ok(&format!("/communities?q={code}")).await;
+        found["items"][0]["id"].as_i64().expect("community")
     }
 
     /// The id of the street with this code.

@@ -1,0 +1,290 @@
+//! Assignments: a person serving a community in a role. An assignment is in force on day D
+//! when `starts_on <= D` and (`ends_on` is null or `D < ends_on`).
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::Query,
+};
+
+use super::{PageRequest, Paged, audit::Entry, fetch_page, people};
+use crate::{
+    auth::{Caller, Target},
+    db,
+    domain::{
+        account::Role,
+        person::{PersonStatus, QualificationKind, QualificationStatus},
+        time::today,
+    },
+    entities::{assignment, community, qualification},
+    error::AppError,
+};
+
+#[derive(Debug, Clone)]
+pub struct NewAssignment {
+    pub person_id: i32,
+    pub community_id: i32,
+    pub role: QualificationKind,
+    /// Defaults to today.
+    pub starts_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub person_id: Option<i32>,
+    pub community_id: Option<i32>,
+    pub role: Option<QualificationKind>,
+    /// Only assignments in force on this day.
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Whose open assignments to end.
+pub enum Scope {
+    Person(i32),
+    Community(i32),
+}
+
+/// The condition "in force on `day`".
+pub fn in_force_on(day: NaiveDate) -> Condition {
+    Condition::all()
+        .add(assignment::Column::StartsOn.lte(day))
+        .add(
+            Condition::any()
+                .add(assignment::Column::EndsOn.is_null())
+                .add(assignment::Column::EndsOn.gt(day)),
+        )
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    new: NewAssignment,
+) -> Result<assignment::Model, AppError> {
+    let starts_on = new.starts_on.unwrap_or_else(today);
+    let txn = db::begin_write(db).await?;
+    let person = people::find(&txn, new.person_id)
+        .await
+        .map_err(|_| AppError::invalid("person_id", "no such person"))?;
+    caller.authorize_write(
+        Target::Person {
+            person_id: person.id,
+            street_id: person.street_id,
+        },
+        "person",
+        person.id,
+    )?;
+    let community = community::Entity::find_by_id(new.community_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::invalid("community_id", "no such community"))?;
+    caller.require(
+        caller.can_write(Target::Street(community.street_id)),
+        "assign people to this community",
+    )?;
+    if !community.active {
+        return Err(AppError::invalid(
+            "community_id",
+            "the community is inactive",
+        ));
+    }
+    if person.status != PersonStatus::Active {
+        return Err(AppError::invalid("person_id", "the person is not active"));
+    }
+    let qualified = qualification::Entity::find()
+        .filter(qualification::Column::PersonId.eq(person.id))
+        .filter(qualification::Column::Kind.eq(new.role))
+        .filter(qualification::Column::Status.eq(QualificationStatus::Active))
+        .one(&txn)
+        .await?;
+    if qualified.is_none() {
+        return Err(AppError::invalid(
+            "role",
+            "the person holds no active qualification of this kind",
+        ));
+    }
+    let overlapping = assignment::Entity::find()
+        .filter(assignment::Column::PersonId.eq(person.id))
+        .filter(assignment::Column::CommunityId.eq(community.id))
+        .filter(assignment::Column::Role.eq(new.role))
+        .filter(
+            Condition::any()
+                .add(assignment::Column::EndsOn.is_null())
+                .add(assignment::Column::EndsOn.gt(starts_on)),
+        )
+        .one(&txn)
+        .await?;
+    if let Some(existing) = overlapping {
+        return Err(AppError::conflict(
+            "starts_on",
+            format!(
+                "overlaps assignment {} of the same person, community and role",
+                existing.id
+            ),
+        ));
+    }
+    let created = assignment::ActiveModel {
+        person_id: Set(person.id),
+        community_id: Set(community.id),
+        role: Set(new.role),
+        starts_on: Set(starts_on),
+        ends_on: Set(None),
+        end_reason: Set(None),
+        created_by: Set(caller.account_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    Entry::new("create", "assignment", created.id)
+        .after(&created)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Ends an open assignment on `ends_on` (the first day it is no longer in force).
+pub async fn end(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+    ends_on: NaiveDate,
+    reason: &str,
+) -> Result<assignment::Model, AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(AppError::invalid("reason", "must be 1 to 200 characters"));
+    }
+    let txn = db::begin_write(db).await?;
+    let before = visible(&txn, caller, id).await?;
+    let street_id = community::Entity::find_by_id(before.community_id)
+        .one(&txn)
+        .await?
+        .map(|c| c.street_id);
+    caller.require(
+        street_id.is_some_and(|s| caller.can_write(Target::Street(s))),
+        "end this assignment",
+    )?;
+    if before.ends_on.is_some() {
+        return Err(AppError::conflict(
+            "ends_on",
+            "the assignment has ended already",
+        ));
+    }
+    if ends_on <= before.starts_on {
+        return Err(AppError::invalid("ends_on", "must be after starts_on"));
+    }
+    let mut active: assignment::ActiveModel = before.clone().into();
+    active.ends_on = Set(Some(ends_on));
+    active.end_reason = Set(Some(reason.to_owned()));
+    let after = active.update(&txn).await?;
+    Entry::new("end", "assignment", id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Ends today every open assignment of a person (optionally of one role) or of a community,
+/// inside the caller's transaction. An assignment that has not started yet ends on its first day.
+pub async fn end_open(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    scope: Scope,
+    role: Option<QualificationKind>,
+    reason: &str,
+) -> Result<u64, AppError> {
+    let mut open = assignment::Entity::find().filter(assignment::Column::EndsOn.is_null());
+    open = match scope {
+        Scope::Person(id) => open.filter(assignment::Column::PersonId.eq(id)),
+        Scope::Community(id) => open.filter(assignment::Column::CommunityId.eq(id)),
+    };
+    if let Some(role) = role {
+        open = open.filter(assignment::Column::Role.eq(role));
+    }
+    let day = today();
+    let mut ended = 0;
+    for before in open.all(txn).await? {
+        let mut active: assignment::ActiveModel = before.clone().into();
+        active.ends_on = Set(Some(day.max(before.starts_on)));
+        active.end_reason = Set(Some(reason.to_owned()));
+        let after = active.update(txn).await?;
+        Entry::new("end", "assignment", before.id)
+            .before(&before)
+            .after(&after)
+            .record(txn, caller)
+            .await?;
+        ended += 1;
+    }
+    Ok(ended)
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    filter: &AssignmentFilter,
+    page: PageRequest,
+) -> Result<Paged<assignment::Model>, AppError> {
+    let mut select = assignment::Entity::find();
+    match caller.role {
+        Role::BureauAdmin | Role::Auditor => {}
+        Role::StreetOfficer => {
+            let mut of_street = Query::select();
+            of_street
+                .column(community::Column::Id)
+                .from(community::Entity)
+                .and_where(community::Column::StreetId.eq(caller.street_id));
+            select =
+                select.filter(assignment::Column::CommunityId.in_subquery(of_street.to_owned()));
+        }
+        Role::Member => select = select.filter(assignment::Column::PersonId.eq(caller.person_id)),
+    }
+    if let Some(person_id) = filter.person_id {
+        select = select.filter(assignment::Column::PersonId.eq(person_id));
+    }
+    if let Some(community_id) = filter.community_id {
+        select = select.filter(assignment::Column::CommunityId.eq(community_id));
+    }
+    if let Some(role) = filter.role {
+        select = select.filter(assignment::Column::Role.eq(role));
+    }
+    if let Some(day) = filter.as_of {
+        select = select.filter(in_force_on(day));
+    }
+    Ok(fetch_page(select.order_by_asc(assignment::Column::Id), db, page).await?)
+}
+
+pub async fn get(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+) -> Result<assignment::Model, AppError> {
+    visible(db, caller, id).await
+}
+
+/// An assignment the caller may read: of a person or a community in its scope (404 otherwise).
+async fn visible(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: i32,
+) -> Result<assignment::Model, AppError> {
+    let found = assignment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("assignment", id))?;
+    let person = people::find(db, found.person_id).await?;
+    let community = community::Entity::find_by_id(found.community_id)
+        .one(db)
+        .await?;
+    let readable = caller.can_read(Target::Person {
+        person_id: person.id,
+        street_id: person.street_id,
+    }) || community.is_some_and(|c| caller.can_read(Target::Street(c.street_id)));
+    if readable {
+        Ok(found)
+    } else {
+        Err(AppError::not_found("assignment", id))
+    }
+}
