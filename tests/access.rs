@@ -252,6 +252,18 @@ async fn every_endpoint_answers_each_role_as_the_spec_says() {
             [401, 200, 200, 200, 200, 200],
         ),
         (
+            Method::GET,
+            "/people/export".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::DELETE,
+            "/imports/unknown".into(),
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
             Method::POST,
             "/assignments".into(),
             Some(

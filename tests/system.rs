@@ -261,6 +261,9 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
         ("/assignments", "get", "list_assignments"),
         ("/assignments/{id}", "get", "get_assignment"),
         ("/assignments/{id}/end", "post", "end_assignment"),
+        ("/people/import", "post", "import_people"),
+        ("/imports/{import_id}", "delete", "undo_import"),
+        ("/people/export", "get", "export_people"),
     ];
     for (path, method, operation_id) in expected {
         let operation = &paths[path][method];

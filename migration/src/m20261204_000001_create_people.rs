@@ -129,6 +129,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Qualification::RevokedAt))
                     .col(integer_null(Qualification::RevokedBy))
                     .col(text_null(Qualification::RevokeReason))
+                    .col(string_len_null(Qualification::ImportId, 40))
                     .col(integer(Qualification::Version).default(1))
                     .col(timestamp_with_time_zone(Qualification::CreatedAt))
                     .col(timestamp_with_time_zone(Qualification::UpdatedAt))
@@ -177,6 +178,7 @@ impl MigrationTrait for Migration {
                     .col(date_null(Assignment::EndsOn))
                     .col(text_null(Assignment::EndReason))
                     .col(integer_null(Assignment::CreatedBy))
+                    .col(string_len_null(Assignment::ImportId, 40))
                     .col(timestamp_with_time_zone(Assignment::CreatedAt))
                     .foreign_key(
                         ForeignKey::create()
@@ -286,6 +288,7 @@ enum Qualification {
     RevokedAt,
     RevokedBy,
     RevokeReason,
+    ImportId,
     Version,
     CreatedAt,
     UpdatedAt,
@@ -302,5 +305,6 @@ enum Assignment {
     EndsOn,
     EndReason,
     CreatedBy,
+    ImportId,
     CreatedAt,
 }

@@ -61,24 +61,27 @@ fn error_response(err: poem::Error, request_id: &str) -> Response {
     problem_response(&err, Some(request_id))
 }
 
-/// Refuses bodies over [`MAX_JSON_BODY`] with 413: by `Content-Length` when it is given, and by
-/// reading at most that much when the body is chunked.
+/// Refuses bodies over [`MAX_JSON_BODY`] (CSV uploads: 20 MiB) with 413: by `Content-Length`
+/// when it is given, and by reading at most that much when the body is chunked.
 pub async fn limit_body<E: Endpoint>(next: Arc<E>, mut req: Request) -> Result<Response> {
-    let too_large = || AppError::PayloadTooLarge {
-        limit: MAX_JSON_BODY,
+    let limit = if req.uri().path().ends_with("/people/import") {
+        crate::services::import::MAX_UPLOAD
+    } else {
+        MAX_JSON_BODY
     };
+    let too_large = || AppError::PayloadTooLarge { limit };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     match declared {
-        Some(length) if length > MAX_JSON_BODY as u64 => return Err(too_large().into()),
+        Some(length) if length > limit as u64 => return Err(too_large().into()),
         Some(_) => {}
         None if req.headers().contains_key(header::TRANSFER_ENCODING) => {
             let body = req
                 .take_body()
-                .into_bytes_limit(MAX_JSON_BODY)
+                .into_bytes_limit(limit)
                 .await
                 .map_err(|_| too_large())?;
             req.set_body(Body::from(body));

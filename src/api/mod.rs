@@ -14,6 +14,7 @@ pub mod middleware;
 mod outbox;
 mod pagination;
 mod people;
+mod people_files;
 mod policy;
 mod regions;
 mod sport_items;
@@ -58,6 +59,7 @@ type Apis = (
     policy::PolicyApi,
     audit::AuditApi,
     outbox::OutboxApi,
+    people_files::PeopleFilesApi,
     people::PeopleApi,
     assignments::AssignmentsApi,
 );
@@ -73,6 +75,7 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
         policy::PolicyApi::new(state),
         audit::AuditApi::new(state),
         outbox::OutboxApi::new(state),
+        people_files::PeopleFilesApi::new(state),
         people::PeopleApi::new(state),
         assignments::AssignmentsApi::new(state),
     );

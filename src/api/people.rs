@@ -248,6 +248,13 @@ pub struct QualificationPatch {
 }
 
 #[derive(ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(ApiResponse)]
 pub enum CreatedPerson {
     /// The person was enrolled.
     #[oai(status = 201)]

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod id_number;
+pub mod import;
 pub mod person;
 pub mod phone;
 pub mod policy;

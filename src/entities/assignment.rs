@@ -18,6 +18,8 @@ pub struct Model {
     pub ends_on: Option<Date>,
     pub end_reason: Option<String>,
     pub created_by: Option<i32>,
+    /// The import that made it, if any.
+    pub import_id: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -21,6 +21,8 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_by: Option<i32>,
     pub revoke_reason: Option<String>,
+    /// The import that recorded it, if any.
+    pub import_id: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

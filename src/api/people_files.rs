@@ -1,0 +1,249 @@
+//! Bulk files of people: `POST /people/import` (CSV), `DELETE /imports/{id}`, and
+//! `GET /people/export?format=csv|xlsx`.
+
+use poem::{IntoResponse, Response, http::header};
+use poem_openapi::{
+    ApiRequest, ApiResponse, Enum, Object, OpenApi,
+    param::{Path, Query},
+    payload::Binary,
+    registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry},
+};
+
+use super::{ApiTags, auth::BearerAuth, people::NoContent};
+use crate::{
+    app::AppState,
+    domain::person::{Grade, PersonStatus, QualificationKind},
+    error::AppError,
+    services::{
+        import::{self, ImportOptions, ImportReport as Report},
+        people::PersonFilter,
+        people_export::{self, Format},
+    },
+};
+
+pub struct PeopleFilesApi {
+    state: AppState,
+}
+
+impl PeopleFilesApi {
+    pub fn new(state: &AppState) -> Self {
+        Self {
+            state: state.clone(),
+        }
+    }
+}
+
+/// A CSV file of people: a header row with the columns of DOMAIN.md section 8
+/// (`name,gender,birth_date,id_number,phone,email,street_code,community_code,role,grade,
+/// employment,certificate_no,certified_on,specialties`), UTF-8 with or without BOM, enum values in
+/// Chinese or English. Up to 20 MiB.
+#[derive(ApiRequest)]
+pub enum CsvUpload {
+    #[oai(content_type = "text/csv")]
+    Csv(Binary<Vec<u8>>),
+    #[oai(content_type = "text/plain")]
+    Text(Binary<Vec<u8>>),
+    #[oai(content_type = "application/octet-stream")]
+    Bytes(Binary<Vec<u8>>),
+}
+
+/// A problem with one cell of an imported file.
+#[derive(Debug, Object)]
+pub struct ImportError {
+    /// The line of the file (the header is line 1).
+    pub line: u64,
+    /// The column.
+    pub field: String,
+    pub message: String,
+}
+
+/// What an import did, or would do on a dry run.
+#[derive(Debug, Object)]
+pub struct ImportReport {
+    /// Set when rows were written: `DELETE /imports/{import_id}` undoes them.
+    pub import_id: Option<String>,
+    pub dry_run: bool,
+    /// People enrolled.
+    pub created: usize,
+    /// People already registered who gained a qualification or assignment.
+    pub updated: usize,
+    /// Rows refused. Without `partial=true`, any error means nothing was written.
+    pub errors: Vec<ImportError>,
+}
+
+impl From<Report> for ImportReport {
+    fn from(r: Report) -> Self {
+        Self {
+            import_id: r.import_id,
+            dry_run: r.dry_run,
+            created: r.created,
+            updated: r.updated,
+            errors: r
+                .errors
+                .into_iter()
+                .map(|e| ImportError {
+                    line: e.line,
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum ImportResponse {
+    /// The file was checked; see `errors` and `import_id`.
+    #[oai(status = 200)]
+    Done(poem_openapi::payload::Json<ImportReport>),
+}
+
+/// Export file format.
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+const CSV_TYPE: &str = "text/csv; charset=utf-8";
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// An exported file, offered as a download.
+pub struct ExportFile {
+    bytes: Vec<u8>,
+    format: ExportFormat,
+}
+
+impl IntoResponse for ExportFile {
+    fn into_response(self) -> Response {
+        let (content_type, name) = match self.format {
+            ExportFormat::Csv => (CSV_TYPE, "people.csv"),
+            ExportFormat::Xlsx => (XLSX_TYPE, "people.xlsx"),
+        };
+        Response::builder()
+            .content_type(content_type)
+            .header(
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            )
+            .body(self.bytes)
+    }
+}
+
+impl ApiResponse for ExportFile {
+    fn meta() -> MetaResponses {
+        let binary =
+            || MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "binary")));
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "The people list as a CSV (UTF-8 with BOM) or XLSX download",
+                status: Some(200),
+                status_range: None,
+                content: vec![
+                    MetaMediaType {
+                        content_type: CSV_TYPE,
+                        schema: binary(),
+                    },
+                    MetaMediaType {
+                        content_type: XLSX_TYPE,
+                        schema: binary(),
+                    },
+                ],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(_registry: &mut Registry) {}
+}
+
+#[OpenApi(tag = "ApiTags::People")]
+impl PeopleFilesApi {
+    /// Import people from CSV
+    ///
+    /// Checks every row (errors name the line and column, including duplicates inside the file).
+    /// All or nothing unless `partial=true`; nothing is written with `dry_run=true`. A person
+    /// already registered (same ID number) gains the row's qualification and assignment.
+    #[oai(
+        path = "/people/import",
+        method = "post",
+        operation_id = "import_people"
+    )]
+    async fn import(
+        &self,
+        auth: BearerAuth,
+        /// Check and count only.
+        #[oai(default)]
+        dry_run: Query<bool>,
+        /// Write the good rows even when some are refused.
+        #[oai(default)]
+        partial: Query<bool>,
+        body: CsvUpload,
+    ) -> Result<ImportResponse, AppError> {
+        let (CsvUpload::Csv(bytes) | CsvUpload::Text(bytes) | CsvUpload::Bytes(bytes)) = body;
+        let options = ImportOptions {
+            dry_run: dry_run.0,
+            partial: partial.0,
+        };
+        let report = import::import(&self.state.db, &auth.0, &bytes, options).await?;
+        Ok(ImportResponse::Done(poem_openapi::payload::Json(
+            report.into(),
+        )))
+    }
+
+    /// Undo an import
+    ///
+    /// Removes the people, qualifications and assignments an import wrote, unless its people have
+    /// changed or gained other records since (409).
+    #[oai(
+        path = "/imports/:import_id",
+        method = "delete",
+        operation_id = "undo_import"
+    )]
+    async fn undo(&self, auth: BearerAuth, import_id: Path<String>) -> Result<NoContent, AppError> {
+        import::undo(&self.state.db, &auth.0, &import_id.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Export people
+    ///
+    /// The list's filters and scope, as CSV or XLSX with Chinese column headers. ID numbers are
+    /// masked unless the caller is the bureau.
+    #[oai(
+        path = "/people/export",
+        method = "get",
+        operation_id = "export_people"
+    )]
+    async fn export(
+        &self,
+        auth: BearerAuth,
+        /// `csv` (default) or `xlsx`.
+        format: Query<Option<ExportFormat>>,
+        #[oai(validator(max_length = 100))] q: Query<Option<String>>,
+        street_id: Query<Option<i32>>,
+        community_id: Query<Option<i32>>,
+        role: Query<Option<QualificationKind>>,
+        grade: Query<Option<Grade>>,
+        status: Query<Option<PersonStatus>>,
+        #[oai(validator(max_length = 64))] specialty: Query<Option<String>>,
+    ) -> Result<ExportFile, AppError> {
+        let filter = PersonFilter {
+            q: q.0,
+            street_id: street_id.0,
+            community_id: community_id.0,
+            role: role.0,
+            grade: grade.0,
+            status: status.0,
+            specialty: specialty.0,
+        };
+        let format = format.0.unwrap_or(ExportFormat::Csv);
+        let service_format = match format {
+            ExportFormat::Csv => Format::Csv,
+            ExportFormat::Xlsx => Format::Xlsx,
+        };
+        let (bytes, _) =
+            people_export::export(&self.state.db, &auth.0, &filter, service_format).await?;
+        Ok(ExportFile { bytes, format })
+    }
+}

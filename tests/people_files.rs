@@ -1,0 +1,343 @@
+//! People CSV import (all or nothing, dry run, partial, undo) and CSV/XLSX export.
+
+mod common;
+
+use common::{id_number, spawn_app};
+use reqwest::Method;
+
+const HEADER: &str = "name,gender,birth_date,id_number,phone,email,street_code,community_code,role,grade,employment,certificate_no,certified_on,specialties";
+
+fn row(name: &str, birth: &str, seq: u16, extra: &str) -> String {
+    let number = id_number("450203", birth, seq);
+    let gender = if seq % 2 == 1 { "男" } else { "女" };
+    let birth_date = format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]);
+    format!("{name},{gender},{birth_date},{number},1380000{seq:04},,450203001,{extra}")
+}
+
+async fn import(app: &common::TestApp, token: &str, csv: String, query: &str) -> common::Reply {
+    app.send(
+        app.as_user(token, Method::POST, &format!("/people/import?{query}"))
+            .header("content-type", "text/csv")
+            .body(csv),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_file_with_a_bad_row_changes_nothing_and_names_line_and_column() {
+    let app = spawn_app().await;
+    let csv = [
+        HEADER.to_owned(),
+        row(
+            "甲",
+            "19800101",
+            1,
+            "450203001001,文体管理员,,兼职,,2024-01-01,square_dance",
+        ),
+        row("乙", "19800102", 3, ",,,,,,"),
+        "丙,男,1980-01-03,450203198001030001,13800000005,,450203001,,,,,,,".to_owned(),
+        row("丁", "19800104", 7, ",teacher,,,,,"),
+        row("戊", "19800105", 9, ",,,,,,quidditch"),
+        row("甲二", "19800101", 1, ",,,,,,"),
+    ]
+    .join("\n");
+    let reply = import(&app, &app.admin_token, csv, "").await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(reply.json["import_id"].is_null());
+    assert_eq!(reply.json["created"], 0);
+    let errors: Vec<(u64, String)> = reply.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (4, "id_number".to_owned()),
+            (5, "role".to_owned()),
+            (6, "specialties".to_owned()),
+            (7, "id_number".to_owned())
+        ],
+        "{}",
+        reply.text
+    );
+    assert!(reply.text.contains("duplicate of line 2"));
+    assert_eq!(app.get_ok("/people").await["total"], 0, "all or nothing");
+}
+
+#[tokio::test]
+async fn a_dry_run_counts_and_writes_nothing_and_partial_writes_the_good_rows() {
+    let app = spawn_app().await;
+    let csv = [
+        format!("\u{feff}{HEADER}"),
+        row(
+            "甲",
+            "19800101",
+            1,
+            "450203001001,文体管理员,,兼职,,2024-01-01,square_dance、taichi",
+        ),
+        row("乙", "19800102", 3, ",全民健身志愿者,,,,,"),
+        row(
+            "丙",
+            "19800103",
+            5,
+            ",社会体育指导员,三级,,YF-001,2023-06-01,",
+        ),
+        row("丁", "19800104", 7, "999999999999,全民健身志愿者,,,,,"),
+    ]
+    .join("\r\n");
+    let dry = import(
+        &app,
+        &app.admin_token,
+        csv.clone(),
+        "dry_run=true&partial=true",
+    )
+    .await;
+    assert_eq!(dry.json["dry_run"], true);
+    assert_eq!(dry.json["created"], 3, "{}", dry.text);
+    assert!(dry.json["import_id"].is_null());
+    assert_eq!(app.get_ok("/people").await["total"], 0);
+
+    let partial = import(&app, &app.admin_token, csv, "partial=true").await;
+    assert_eq!(partial.json["created"], 3, "{}", partial.text);
+    assert_eq!(partial.json["errors"][0]["line"], 5);
+    assert_eq!(partial.json["errors"][0]["field"], "community_code");
+    assert!(partial.json["import_id"].is_string());
+    assert_eq!(app.get_ok("/people").await["total"], 3);
+    let admin = app
+        .get_ok("/people?role=community_sports_administrator")
+        .await;
+    assert_eq!(admin["total"], 1);
+    assert_eq!(
+        admin["items"][0]["specialties"],
+        serde_json::json!(["square_dance", "taichi"])
+    );
+    assert_eq!(
+        admin["items"][0]["qualifications"][0]["employment"],
+        "part_time"
+    );
+    let community = app.community_id("450203001001").await;
+    let assignments = app
+        .get_ok(&format!(
+            "/assignments?community_id={community}&as_of=2024-01-01"
+        ))
+        .await;
+    assert_eq!(
+        assignments["total"], 1,
+        "the community_code made an assignment from certified_on"
+    );
+    assert_eq!(app.get_ok("/people?grade=third").await["total"], 1);
+}
+
+#[tokio::test]
+async fn a_registered_person_gains_the_rows_qualification_and_an_import_can_be_undone_once() {
+    let app = spawn_app().await;
+    let first = [
+        HEADER.to_owned(),
+        row("甲", "19800101", 1, ",全民健身志愿者,,,,2024-01-01,"),
+    ]
+    .join("\n");
+    let imported = import(&app, &app.admin_token, first, "").await;
+    assert_eq!(imported.json["created"], 1);
+    let second = [
+        HEADER.to_owned(),
+        row(
+            "甲",
+            "19800101",
+            1,
+            "450203001002,文体管理员,,专职,,2024-05-01,",
+        ),
+        row("乙", "19800102", 3, ",,,,,,"),
+    ]
+    .join("\n");
+    let again = import(&app, &app.admin_token, second, "").await;
+    assert_eq!(again.json["created"], 1, "{}", again.text);
+    assert_eq!(again.json["updated"], 1);
+    let person = &app
+        .get_ok("/people?role=community_sports_administrator")
+        .await["items"][0];
+    assert_eq!(person["qualifications"].as_array().unwrap().len(), 2);
+
+    let undo_path = format!("/imports/{}", again.json["import_id"].as_str().unwrap());
+    let undone = app.send(app.request(Method::DELETE, &undo_path)).await;
+    assert_eq!(undone.status, 204, "{}", undone.text);
+    assert_eq!(
+        app.get_ok("/people").await["total"],
+        1,
+        "the second import's new person is gone"
+    );
+    let kept = &app.get_ok("/people").await["items"][0];
+    assert_eq!(
+        kept["qualifications"].as_array().unwrap().len(),
+        1,
+        "and the qualification it added"
+    );
+    app.send(app.request(Method::DELETE, &undo_path))
+        .await
+        .assert_problem(409);
+    app.send(app.request(Method::DELETE, "/imports/nope"))
+        .await
+        .assert_problem(404);
+
+    // Once a person of an import has been changed, the import stays.
+    let first_undo = format!("/imports/{}", imported.json["import_id"].as_str().unwrap());
+    app.send_json(
+        &app.admin_token,
+        Method::PATCH,
+        &format!("/people/{}", kept["id"]),
+        serde_json::json!({"phone": "13900000000"}),
+    )
+    .await;
+    app.send(app.request(Method::DELETE, &first_undo))
+        .await
+        .assert_problem(409);
+}
+
+#[tokio::test]
+async fn officers_import_into_their_own_street_only() {
+    let app = spawn_app().await;
+    let officer = app
+        .user("street_officer", Some(app.street_id("450203001").await))
+        .await;
+    let other_street = row("乙", "19800102", 3, ",,,,,,").replace(",450203001,", ",450203002,");
+    let csv = [
+        HEADER.to_owned(),
+        row("甲", "19800101", 1, ",,,,,,"),
+        other_street,
+    ]
+    .join("\n");
+    let reply = import(&app, &officer.token, csv, "").await;
+    assert_eq!(
+        reply.json["errors"][0]["field"], "street_code",
+        "{}",
+        reply.text
+    );
+    let auditor = app.user("auditor", None).await;
+    import(
+        &app,
+        &auditor.token,
+        [HEADER.to_owned(), row("甲", "19800101", 1, ",,,,,,")].join("\n"),
+        "",
+    )
+    .await
+    .assert_problem(403);
+}
+
+#[tokio::test]
+async fn a_malformed_file_is_a_400_problem() {
+    let app = spawn_app().await;
+    let unknown = import(
+        &app,
+        &app.admin_token,
+        "name,id_number,phone,street_code,nickname\n".into(),
+        "",
+    )
+    .await;
+    unknown.assert_problem(400);
+    assert_eq!(unknown.error_fields(), ["header"]);
+    import(
+        &app,
+        &app.admin_token,
+        "name,phone,street_code\nx,y,z\n".into(),
+        "",
+    )
+    .await
+    .assert_problem(400);
+    import(&app, &app.admin_token, format!("{HEADER}\n"), "")
+        .await
+        .assert_problem(400);
+    let wrong_type = app
+        .send(
+            app.request(Method::POST, "/people/import")
+                .header("content-type", "application/json")
+                .body("{}"),
+        )
+        .await;
+    assert!(wrong_type.status.is_client_error());
+}
+
+#[tokio::test]
+async fn uploads_may_exceed_the_json_limit() {
+    let app = spawn_app().await;
+    let mut csv = [HEADER.to_owned(), row("甲", "19800101", 1, ",,,,,,")].join("\n");
+    csv.push_str(&"\n".repeat(1_200_000));
+    let reply = import(&app, &app.admin_token, csv, "").await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        reply.text.chars().take(300).collect::<String>()
+    );
+    assert_eq!(reply.json["created"], 1);
+}
+
+#[tokio::test]
+async fn the_csv_export_matches_the_list_and_masks_for_officers() {
+    let app = spawn_app().await;
+    let tianma = app.street_id("450203001").await;
+    let officer = app.user("street_officer", Some(tianma)).await;
+    let a = app.person("陈一", "19700101", 11, tianma).await;
+    app.person("陈二", "19700102", 13, tianma).await;
+    app.person("外街", "19700103", 15, app.street_id("450203002").await)
+        .await;
+
+    let list = app.get_ok("/people?q=陈").await;
+    let export = app
+        .send(app.request(Method::GET, "/people/export?format=csv&q=陈"))
+        .await;
+    assert_eq!(export.status, 200);
+    assert!(export.content_type().starts_with("text/csv"));
+    assert!(
+        export.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("people.csv")
+    );
+    let text = export.text.trim_start_matches('\u{feff}');
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap().get(1), Some("姓名"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let listed: Vec<(String, String)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].to_string(), p["name"].as_str().unwrap().to_owned()))
+        .collect();
+    let exported: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r[0].to_owned(), r[1].to_owned()))
+        .collect();
+    assert_eq!(exported, listed);
+    assert_eq!(
+        &rows[0][4],
+        a["id_number"].as_str().unwrap(),
+        "the bureau exports full numbers"
+    );
+
+    let as_officer = app.get_as(&officer.token, "/people/export").await;
+    let text = as_officer.text.trim_start_matches('\u{feff}');
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 2, "the officer's street only");
+    assert!(
+        rows.iter().all(|r| r[4].contains("********")),
+        "masked for officers"
+    );
+
+    let xlsx = app
+        .send(app.request(Method::GET, "/people/export?format=xlsx"))
+        .await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.content_type().contains("spreadsheetml"));
+    app.get("/people/export?format=pdf")
+        .await
+        .assert_problem(400);
+}
