@@ -37,8 +37,9 @@ pub struct Background {
 }
 
 impl Background {
-    /// Starts the mail worker when an SMTP server is configured; without one, mail waits in the
-    /// outbox until a server is configured and the service restarted.
+    /// Starts the mail worker when an SMTP server is configured (without one, mail waits in the
+    /// outbox until a server is configured and the service restarted) and the daily coverage alert
+    /// when `FITREG_ALERT_AT` is set.
     pub fn start(state: &AppState) -> anyhow::Result<Self> {
         let (shutdown, watch) = tokio::sync::watch::channel(false);
         let mut tasks = Vec::new();

@@ -83,6 +83,11 @@ pub struct Config {
     )]
     pub cors_origins: Vec<String>,
 
+    /// District time (UTC+08:00) of the daily coverage alert to street officers, e.g. `08:00`;
+    /// no daily alert when unset.
+    #[arg(long, env = "FITREG_ALERT_AT", value_parser = parse_alert_at, global = true)]
+    pub alert_at: Option<chrono::NaiveTime>,
+
     /// Lifetime of a login session, e.g. `12h` or `30m`.
     #[arg(long, env = "FITREG_TOKEN_TTL", default_value = "12h", value_parser = humantime::parse_duration, global = true)]
     pub token_ttl: Duration,
@@ -107,9 +112,15 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("log", &self.log)
             .field("cors_origins", &self.cors_origins)
+            .field("alert_at", &self.alert_at)
             .field("token_ttl", &self.token_ttl)
             .finish()
     }
+}
+
+fn parse_alert_at(value: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(value, "%H:%M")
+        .map_err(|_| format!("{value:?} is not a time like 08:00"))
 }
 
 /// A database URL with any password replaced, fit for logs.

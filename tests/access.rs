@@ -253,6 +253,36 @@ async fn every_endpoint_answers_each_role_as_the_spec_says() {
         ),
         (
             Method::GET,
+            "/coverage".into(),
+            None,
+            [401, 200, 200, 200, 403, 200],
+        ),
+        (
+            Method::GET,
+            "/coverage/gaps".into(),
+            None,
+            [401, 200, 200, 200, 403, 200],
+        ),
+        (
+            Method::GET,
+            "/coverage/at-risk".into(),
+            None,
+            [401, 200, 200, 200, 403, 200],
+        ),
+        (
+            Method::GET,
+            "/coverage/export".into(),
+            None,
+            [401, 200, 200, 200, 403, 200],
+        ),
+        (
+            Method::POST,
+            "/coverage/alerts".into(),
+            None,
+            [401, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
             "/people/export".into(),
             None,
             [401, 200, 200, 200, 200, 200],

@@ -489,3 +489,38 @@ fn outbox_lists_the_mail_waiting_without_smtp() {
     assert!(printed.contains("pending"), "{printed}");
     assert!(!printed.contains("token="), "no link is printed: {printed}");
 }
+
+#[test]
+fn coverage_prints_the_audit_as_a_table_csv_or_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = fitreg(dir.path()).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let table = run(&["coverage"]);
+    assert!(table.contains("0/101 communities covered"), "{table}");
+    assert!(table.contains("天马街道"));
+    let json: serde_json::Value = serde_json::from_str(&run(&[
+        "coverage",
+        "--format",
+        "json",
+        "--as-of",
+        "2025-01-01",
+    ]))
+    .unwrap();
+    assert_eq!(json["as_of"], "2025-01-01");
+    assert_eq!(json["communities"].as_array().unwrap().len(), 101);
+    let csv = run(&["coverage", "--format", "csv", "--street", "450203001"]);
+    assert!(csv.starts_with("层级,"), "{csv}");
+    assert_eq!(csv.lines().filter(|l| l.starts_with("street,")).count(), 1);
+    let missing = fitreg(dir.path())
+        .args(["coverage", "--street", "999999999"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+}

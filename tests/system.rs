@@ -264,6 +264,11 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
         ("/people/import", "post", "import_people"),
         ("/imports/{import_id}", "delete", "undo_import"),
         ("/people/export", "get", "export_people"),
+        ("/coverage", "get", "get_coverage"),
+        ("/coverage/gaps", "get", "get_coverage_gaps"),
+        ("/coverage/at-risk", "get", "get_coverage_at_risk"),
+        ("/coverage/export", "get", "export_coverage"),
+        ("/coverage/alerts", "post", "send_coverage_alerts"),
     ];
     for (path, method, operation_id) in expected {
         let operation = &paths[path][method];

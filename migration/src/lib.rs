@@ -11,6 +11,7 @@ mod m20261202_000001_create_accounts;
 mod m20261202_000002_create_audit_log;
 mod m20261203_000001_create_mail;
 mod m20261204_000001_create_people;
+mod m20261205_000001_create_coverage;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_create_audit_log::Migration),
             Box::new(m20261203_000001_create_mail::Migration),
             Box::new(m20261204_000001_create_people::Migration),
+            Box::new(m20261205_000001_create_coverage::Migration),
         ]
     }
 }

@@ -295,7 +295,7 @@ enum Qualification {
 }
 
 #[derive(DeriveIden)]
-enum Assignment {
+pub(crate) enum Assignment {
     Table,
     Id,
     PersonId,

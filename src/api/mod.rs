@@ -8,6 +8,8 @@ mod accounts;
 mod assignments;
 mod audit;
 pub mod auth;
+mod coverage;
+mod files;
 mod health;
 mod json;
 pub mod middleware;
@@ -48,6 +50,8 @@ pub enum ApiTags {
     People,
     /// Who serves which community in which role.
     Assignments,
+    /// Whether every community has a sports administrator.
+    Coverage,
 }
 
 type Apis = (
@@ -62,6 +66,7 @@ type Apis = (
     people_files::PeopleFilesApi,
     people::PeopleApi,
     assignments::AssignmentsApi,
+    coverage::CoverageApi,
 );
 
 /// The OpenAPI service holding every endpoint.
@@ -78,6 +83,7 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
         people_files::PeopleFilesApi::new(state),
         people::PeopleApi::new(state),
         assignments::AssignmentsApi::new(state),
+        coverage::CoverageApi::new(state),
     );
     OpenApiService::new(apis, "fitreg", env!("CARGO_PKG_VERSION"))
         .description(

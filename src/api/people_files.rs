@@ -1,15 +1,18 @@
 //! Bulk files of people: `POST /people/import` (CSV), `DELETE /imports/{id}`, and
 //! `GET /people/export?format=csv|xlsx`.
 
-use poem::{IntoResponse, Response, http::header};
 use poem_openapi::{
-    ApiRequest, ApiResponse, Enum, Object, OpenApi,
+    ApiRequest, ApiResponse, Object, OpenApi,
     param::{Path, Query},
     payload::Binary,
-    registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry},
 };
 
-use super::{ApiTags, auth::BearerAuth, people::NoContent};
+use super::{
+    ApiTags,
+    auth::BearerAuth,
+    files::{ExportFile, ExportFormat},
+    people::NoContent,
+};
 use crate::{
     app::AppState,
     domain::person::{Grade, PersonStatus, QualificationKind},
@@ -98,66 +101,6 @@ pub enum ImportResponse {
     Done(poem_openapi::payload::Json<ImportReport>),
 }
 
-/// Export file format.
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum ExportFormat {
-    Csv,
-    Xlsx,
-}
-
-const CSV_TYPE: &str = "text/csv; charset=utf-8";
-const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// An exported file, offered as a download.
-pub struct ExportFile {
-    bytes: Vec<u8>,
-    format: ExportFormat,
-}
-
-impl IntoResponse for ExportFile {
-    fn into_response(self) -> Response {
-        let (content_type, name) = match self.format {
-            ExportFormat::Csv => (CSV_TYPE, "people.csv"),
-            ExportFormat::Xlsx => (XLSX_TYPE, "people.xlsx"),
-        };
-        Response::builder()
-            .content_type(content_type)
-            .header(
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            )
-            .body(self.bytes)
-    }
-}
-
-impl ApiResponse for ExportFile {
-    fn meta() -> MetaResponses {
-        let binary =
-            || MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "binary")));
-        MetaResponses {
-            responses: vec![MetaResponse {
-                description: "The people list as a CSV (UTF-8 with BOM) or XLSX download",
-                status: Some(200),
-                status_range: None,
-                content: vec![
-                    MetaMediaType {
-                        content_type: CSV_TYPE,
-                        schema: binary(),
-                    },
-                    MetaMediaType {
-                        content_type: XLSX_TYPE,
-                        schema: binary(),
-                    },
-                ],
-                headers: vec![],
-            }],
-        }
-    }
-
-    fn register(_registry: &mut Registry) {}
-}
-
 #[OpenApi(tag = "ApiTags::People")]
 impl PeopleFilesApi {
     /// Import people from CSV
@@ -244,6 +187,10 @@ impl PeopleFilesApi {
         };
         let (bytes, _) =
             people_export::export(&self.state.db, &auth.0, &filter, service_format).await?;
-        Ok(ExportFile { bytes, format })
+        Ok(ExportFile {
+            bytes,
+            format,
+            name: "people",
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! The command line: `serve` and the operator subcommands.
 
 mod account;
+mod coverage;
 mod outbox;
 mod serve;
 
@@ -39,6 +40,17 @@ pub enum Command {
     /// Manage accounts from scripts.
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Print the coverage audit: is every community staffed with an administrator.
+    Coverage {
+        /// The day to audit (YYYY-MM-DD); default today (UTC+08:00).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Only this street (its 9-digit code).
+        #[arg(long, value_name = "CODE")]
+        street: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: coverage::OutputFormat,
+    },
     /// Show the mail that has not been delivered (pending or given up).
     Outbox,
     /// Write a consistent copy of the SQLite database while the server keeps serving.
@@ -85,6 +97,11 @@ impl Cli {
             }
             Command::Account(command) => command.run(&config).await,
             Command::Outbox => outbox::run(&config).await,
+            Command::Coverage {
+                as_of,
+                street,
+                format,
+            } => coverage::run(&config, as_of, street, format).await,
             Command::Backup { file } => {
                 let db = db::connect(&config.database_url).await?;
                 services::backup::backup(&db, &file).await?;

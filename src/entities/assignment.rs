@@ -4,7 +4,7 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
-use crate::domain::person::QualificationKind;
+use crate::domain::person::{Employment, QualificationKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "assignment")]
@@ -14,6 +14,8 @@ pub struct Model {
     pub person_id: i32,
     pub community_id: i32,
     pub role: QualificationKind,
+    /// For administrators: full- or part-time when the assignment was made.
+    pub employment: Option<Employment>,
     pub starts_on: Date,
     pub ends_on: Option<Date>,
     pub end_reason: Option<String>,

@@ -18,6 +18,8 @@ pub struct Model {
     pub kind: CommunityKind,
     pub population: Option<i32>,
     pub active: bool,
+    /// The day it was deactivated; a past day's coverage audit still counts it before then.
+    pub deactivated_on: Option<Date>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -13,6 +13,7 @@ pub mod person;
 pub mod person_specialty;
 pub mod policy;
 pub mod qualification;
+pub mod scheduled_run;
 pub mod session;
 pub mod sport_item;
 pub mod street;

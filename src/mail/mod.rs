@@ -40,6 +40,9 @@ pub enum MailKind {
     /// A link to set a new password.
     #[sea_orm(string_value = "password_reset")]
     PasswordReset,
+    /// A street's uncovered and at-risk communities, for its officers.
+    #[sea_orm(string_value = "coverage_alert")]
+    CoverageAlert,
 }
 
 /// Where a mail is in its delivery.
@@ -85,6 +88,14 @@ pub enum Mail<'a> {
         link: String,
         expires_at: DateTime<Utc>,
     },
+    CoverageAlert {
+        street: &'a str,
+        as_of: chrono::NaiveDate,
+        /// Uncovered communities and the day their last administrator left, if ever.
+        gaps: Vec<(String, Option<chrono::NaiveDate>)>,
+        /// Covered communities and the day they lose their last administrator.
+        at_risk: Vec<(String, chrono::NaiveDate)>,
+    },
 }
 
 const SIGNATURE: &str =
@@ -95,6 +106,7 @@ impl Mail<'_> {
         match self {
             Mail::Invitation { .. } => MailKind::Invitation,
             Mail::PasswordReset { .. } => MailKind::PasswordReset,
+            Mail::CoverageAlert { .. } => MailKind::CoverageAlert,
         }
     }
 
@@ -102,6 +114,16 @@ impl Mail<'_> {
         match self {
             Mail::Invitation { .. } => "【fitreg】账户激活邀请".to_owned(),
             Mail::PasswordReset { .. } => "【fitreg】重置密码".to_owned(),
+            Mail::CoverageAlert {
+                street,
+                gaps,
+                at_risk,
+                ..
+            } => format!(
+                "【fitreg】{street}文体管理员配备提醒：{} 个社区（村）无管理员，{} 个即将无管理员",
+                gaps.len(),
+                at_risk.len()
+            ),
         }
     }
 
@@ -129,6 +151,35 @@ impl Mail<'_> {
                  如果这不是您本人的操作，请忽略本邮件，您的密码不会改变。",
                 expires = district_time(*expires_at),
             ),
+            Mail::CoverageAlert {
+                street,
+                as_of,
+                gaps,
+                at_risk,
+            } => {
+                let mut text = format!(
+                    "{street}各位同志：\n\n按照“社区（村）专兼职文体管理员配备率 100%”的要求，截至 {as_of}，本街道（乡镇）情况如下。\n"
+                );
+                if !gaps.is_empty() {
+                    text.push_str("\n目前没有在岗文体管理员的社区（村）：\n");
+                    for (name, since) in gaps {
+                        match since {
+                            Some(since) => {
+                                text.push_str(&format!("- {name}（自 {since} 起空缺）\n"))
+                            }
+                            None => text.push_str(&format!("- {name}（从未配备）\n")),
+                        }
+                    }
+                }
+                if !at_risk.is_empty() {
+                    text.push_str("\n即将没有在岗文体管理员的社区（村）：\n");
+                    for (name, from) in at_risk {
+                        text.push_str(&format!("- {name}（{from} 起无人在岗）\n"));
+                    }
+                }
+                text.push_str("\n请尽快安排专职或兼职文体管理员，并在系统中登记任职。");
+                text
+            }
         };
         text + SIGNATURE
     }

@@ -96,12 +96,12 @@ pub async fn create(
         .filter(qualification::Column::Status.eq(QualificationStatus::Active))
         .one(&txn)
         .await?;
-    if qualified.is_none() {
+    let Some(qualified) = qualified else {
         return Err(AppError::invalid(
             "role",
             "the person holds no active qualification of this kind",
         ));
-    }
+    };
     let overlapping = assignment::Entity::find()
         .filter(assignment::Column::PersonId.eq(person.id))
         .filter(assignment::Column::CommunityId.eq(community.id))
@@ -126,6 +126,7 @@ pub async fn create(
         person_id: Set(person.id),
         community_id: Set(community.id),
         role: Set(new.role),
+        employment: Set(qualified.employment),
         starts_on: Set(starts_on),
         ends_on: Set(None),
         end_reason: Set(None),

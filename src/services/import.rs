@@ -643,6 +643,7 @@ async fn write_rows(
                 person_id: Set(person_id),
                 community_id: Set(community_id),
                 role: Set(kind),
+                employment: Set(row.employment),
                 starts_on: Set(row.certified_on),
                 ends_on: Set(None),
                 end_reason: Set(None),

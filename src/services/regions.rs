@@ -267,8 +267,15 @@ pub async fn update_community(
     if let Some(population) = changes.population {
         active.population = Set(population);
     }
-    if let Some(flag) = changes.active {
+    if let Some(flag) = changes.active
+        && flag != before.active
+    {
         active.active = Set(flag);
+        active.deactivated_on = Set(if flag {
+            None
+        } else {
+            Some(crate::domain::time::today())
+        });
     }
     active.version = Set(before.version + 1);
     active.updated_at = Set(Utc::now());

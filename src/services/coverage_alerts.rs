@@ -1,0 +1,183 @@
+//! Coverage alerts: every street officer with an address gets one mail listing the uncovered and
+//! at-risk communities of its street, through the outbox. The daily run happens at most once a
+//! day, whatever the number of servers or restarts.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::OnConflict,
+};
+
+use super::{audit::Entry, coverage};
+use crate::{
+    auth::{Caller, Target},
+    db,
+    domain::{
+        account::Role,
+        time::{district_offset, today},
+    },
+    entities::{account, scheduled_run, street},
+    error::AppError,
+    mail::{self, Mail},
+};
+
+/// How far ahead the alert looks for communities about to lose their administrator.
+pub const AT_RISK_DAYS: u32 = 30;
+const JOB: &str = "coverage_alert";
+
+/// One street's uncovered communities (with the day the gap began) and at-risk communities
+/// (with the day they lose their administrator).
+type StreetAlert = (Vec<(String, Option<NaiveDate>)>, Vec<(String, NaiveDate)>);
+
+/// What one alert run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AlertRun {
+    pub streets: usize,
+    pub mails: usize,
+}
+
+/// Queues the alert mails for today.
+pub async fn send(db: &DatabaseConnection, caller: &Caller) -> Result<AlertRun, AppError> {
+    caller.require(
+        caller.role == Role::BureauAdmin && caller.can_write(Target::DistrictRecords),
+        "send coverage alerts",
+    )?;
+    let day = today();
+    let gaps = coverage::gaps(db, caller, day, None).await?;
+    let risks = coverage::at_risk(db, caller, AT_RISK_DAYS, None).await?;
+    let mut by_street: BTreeMap<i32, StreetAlert> = BTreeMap::new();
+    for gap in gaps {
+        by_street
+            .entry(gap.community.street_id)
+            .or_default()
+            .0
+            .push((gap.community.name, gap.uncovered_since));
+    }
+    for risk in risks {
+        by_street
+            .entry(risk.community.street_id)
+            .or_default()
+            .1
+            .push((risk.community.name, risk.uncovered_from));
+    }
+    let officers = account::Entity::find()
+        .filter(account::Column::Role.eq(Role::StreetOfficer))
+        .filter(account::Column::Disabled.eq(false))
+        .filter(account::Column::Email.is_not_null())
+        .filter(account::Column::StreetId.is_in(by_street.keys().copied()))
+        .all(db)
+        .await?;
+    let names: BTreeMap<i32, String> = street::Entity::find()
+        .filter(street::Column::Id.is_in(by_street.keys().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let txn = db::begin_write(db).await?;
+    let mut run = AlertRun {
+        streets: by_street.len(),
+        mails: 0,
+    };
+    for officer in &officers {
+        let Some(street_id) = officer.street_id else {
+            continue;
+        };
+        let (Some((gaps, at_risk)), Some(street)) =
+            (by_street.get(&street_id), names.get(&street_id))
+        else {
+            continue;
+        };
+        let mail = Mail::CoverageAlert {
+            street,
+            as_of: day,
+            gaps: gaps.clone(),
+            at_risk: at_risk.clone(),
+        };
+        mail::enqueue(&txn, officer.email.as_deref().unwrap_or_default(), &mail).await?;
+        run.mails += 1;
+    }
+    Entry::new("send_coverage_alerts", "coverage", day)
+        .after(&serde_json::json!({"streets": run.streets, "mails": run.mails}))
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(run)
+}
+
+/// Runs the daily alert when the district clock has passed `at` and it has not run today yet.
+/// Returns what it did, or `None` when it was not due or ran already.
+pub async fn run_daily_if_due(
+    db: &DatabaseConnection,
+    at: NaiveTime,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<AlertRun>, AppError> {
+    let local = now.with_timezone(&district_offset());
+    if local.time() < at {
+        return Ok(None);
+    }
+    if !claim_day(db, local.date_naive()).await? {
+        return Ok(None);
+    }
+    send(db, &Caller::system()).await.map(Some)
+}
+
+/// Marks `day` as run for the job; false when it had been marked already (by this or another
+/// server). The conditional update is atomic on both backends.
+async fn claim_day(db: &DatabaseConnection, day: NaiveDate) -> Result<bool, AppError> {
+    let txn = db::begin_write(db).await?;
+    scheduled_run::Entity::insert(scheduled_run::ActiveModel {
+        job: Set(JOB.to_owned()),
+        last_run_on: Set(None),
+    })
+    .on_conflict(
+        OnConflict::column(scheduled_run::Column::Job)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let claimed = scheduled_run::Entity::update_many()
+        .col_expr(
+            scheduled_run::Column::LastRunOn,
+            sea_orm::sea_query::Expr::value(day),
+        )
+        .filter(scheduled_run::Column::Job.eq(JOB))
+        .filter(
+            sea_orm::Condition::any()
+                .add(scheduled_run::Column::LastRunOn.is_null())
+                .add(scheduled_run::Column::LastRunOn.lt(day)),
+        )
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+/// The daily loop in `serve`: checks every half minute until shutdown.
+pub async fn run_daily(
+    db: DatabaseConnection,
+    at: NaiveTime,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        match run_daily_if_due(&db, at, Utc::now()).await {
+            Ok(Some(run)) => tracing::info!(
+                streets = run.streets,
+                mails = run.mails,
+                "daily coverage alert sent"
+            ),
+            Ok(None) => {}
+            Err(err) => tracing::warn!(error = %err, "daily coverage alert failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+}

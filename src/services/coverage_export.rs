@@ -1,0 +1,168 @@
+//! The coverage audit as files: CSV (one table, a `层级` column telling district, street and
+//! community rows apart) or XLSX (a sheet per level). The CLI prints the same rows.
+
+use super::coverage::{CommunityCoverage, Coverage, Totals};
+use crate::error::AppError;
+
+const LEVEL_HEADERS: [&str; 15] = [
+    "层级",
+    "编号",
+    "代码",
+    "名称",
+    "所属街道编号",
+    "社区（村）数",
+    "已配备数",
+    "配备率",
+    "是否配备",
+    "专职管理员",
+    "兼职管理员",
+    "社会体育指导员",
+    "全民健身志愿者",
+    "科学健身指导员",
+    "每千人指导员",
+];
+
+fn ratio(totals: &Totals) -> String {
+    format!("{:.4}", totals.ratio)
+}
+
+/// Every row of the audit: the district, then each street, then each community.
+pub fn rows(coverage: &Coverage) -> Vec<[String; 15]> {
+    let mut rows = Vec::with_capacity(1 + coverage.streets.len() + coverage.communities.len());
+    let d = &coverage.district;
+    rows.push([
+        "district".into(),
+        String::new(),
+        String::new(),
+        "全区".into(),
+        String::new(),
+        d.communities.to_string(),
+        d.covered.to_string(),
+        ratio(d),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    ]);
+    for s in &coverage.streets {
+        rows.push([
+            "street".into(),
+            s.id.to_string(),
+            s.code.clone(),
+            s.name.clone(),
+            String::new(),
+            s.totals.communities.to_string(),
+            s.totals.covered.to_string(),
+            ratio(&s.totals),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    rows.extend(coverage.communities.iter().map(community_row));
+    rows
+}
+
+fn community_row(c: &CommunityCoverage) -> [String; 15] {
+    [
+        "community".into(),
+        c.id.to_string(),
+        c.code.clone(),
+        c.name.clone(),
+        c.street_id.to_string(),
+        "1".into(),
+        u8::from(c.covered).to_string(),
+        if c.covered { "1.0000" } else { "0.0000" }.into(),
+        if c.covered { "是" } else { "否" }.into(),
+        c.administrators_full_time.to_string(),
+        c.administrators_part_time.to_string(),
+        c.instructors.to_string(),
+        c.volunteers.to_string(),
+        c.scientific_instructors.to_string(),
+        c.instructors_per_1000
+            .map(|v| format!("{v:.2}"))
+            .unwrap_or_default(),
+    ]
+}
+
+pub fn csv(coverage: &Coverage) -> Result<Vec<u8>, AppError> {
+    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    writer.write_record(LEVEL_HEADERS).map_err(fail)?;
+    for row in rows(coverage) {
+        writer.write_record(&row).map_err(fail)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("csv: {e}")))
+}
+
+pub fn xlsx(coverage: &Coverage) -> Result<Vec<u8>, AppError> {
+    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
+    let all = rows(coverage);
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (level, title) in [
+        ("district", "全区"),
+        ("street", "街道（乡镇）"),
+        ("community", "社区（村）"),
+    ] {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(title).map_err(fail)?;
+        for (col, header) in LEVEL_HEADERS.iter().enumerate().skip(1) {
+            sheet
+                .write_string_with_format(0, col as u16 - 1, *header, &bold)
+                .map_err(fail)?;
+        }
+        for (r, row) in all.iter().filter(|row| row[0] == level).enumerate() {
+            for (col, value) in row.iter().enumerate().skip(1) {
+                sheet
+                    .write_string(r as u32 + 1, col as u16 - 1, value)
+                    .map_err(fail)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(fail)?;
+    }
+    workbook.save_to_buffer().map_err(fail)
+}
+
+/// A plain-text table for the terminal.
+pub fn table(coverage: &Coverage) -> String {
+    let mut out = format!(
+        "coverage on {}: {}/{} communities covered ({:.1}%)\n\n",
+        coverage.as_of,
+        coverage.district.covered,
+        coverage.district.communities,
+        coverage.district.ratio * 100.0
+    );
+    out.push_str(&format!(
+        "{:<12} {:<16} {:>11} {:>8} {:>7}\n",
+        "code", "street", "communities", "covered", "ratio"
+    ));
+    for s in &coverage.streets {
+        out.push_str(&format!(
+            "{:<12} {:<16} {:>11} {:>8} {:>6.1}%\n",
+            s.code,
+            s.name,
+            s.totals.communities,
+            s.totals.covered,
+            s.totals.ratio * 100.0
+        ));
+    }
+    let uncovered: Vec<&CommunityCoverage> =
+        coverage.communities.iter().filter(|c| !c.covered).collect();
+    if !uncovered.is_empty() {
+        out.push_str("\nuncovered communities:\n");
+        for c in uncovered {
+            out.push_str(&format!("  {} {}\n", c.code, c.name));
+        }
+    }
+    out
+}
