@@ -269,6 +269,31 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
         ("/coverage/at-risk", "get", "get_coverage_at_risk"),
         ("/coverage/export", "get", "export_coverage"),
         ("/coverage/alerts", "post", "send_coverage_alerts"),
+        ("/service-sessions", "post", "create_service_session"),
+        ("/service-sessions", "get", "list_service_sessions"),
+        ("/service-sessions/queue", "get", "list_review_queue"),
+        ("/service-sessions/{id}", "get", "get_service_session"),
+        (
+            "/service-sessions/{id}/review",
+            "post",
+            "review_service_session",
+        ),
+        (
+            "/service-sessions/review",
+            "post",
+            "review_service_sessions",
+        ),
+        (
+            "/service-sessions/{id}/withdraw",
+            "post",
+            "withdraw_service_session",
+        ),
+        (
+            "/service-sessions/{id}/revoke",
+            "post",
+            "revoke_service_session",
+        ),
+        ("/people/{id}/service-summary", "get", "get_service_summary"),
     ];
     for (path, method, operation_id) in expected {
         let operation = &paths[path][method];

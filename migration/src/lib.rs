@@ -12,6 +12,7 @@ mod m20261202_000002_create_audit_log;
 mod m20261203_000001_create_mail;
 mod m20261204_000001_create_people;
 mod m20261205_000001_create_coverage;
+mod m20261206_000001_create_service_sessions;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_create_mail::Migration),
             Box::new(m20261204_000001_create_people::Migration),
             Box::new(m20261205_000001_create_coverage::Migration),
+            Box::new(m20261206_000001_create_service_sessions::Migration),
         ]
     }
 }

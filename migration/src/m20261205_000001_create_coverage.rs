@@ -30,6 +30,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The audit reads only these columns of the assignments; covering them spares a table
+        // lookup per assignment.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_assignment_coverage")
+                    .table(Assignment::Table)
+                    .col(CoverageColumns::CommunityId)
+                    .col(CoverageColumns::Role)
+                    .col(CoverageColumns::Employment)
+                    .col(CoverageColumns::StartsOn)
+                    .col(CoverageColumns::EndsOn)
+                    .col(CoverageColumns::PersonId)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -69,6 +85,11 @@ impl MigrationTrait for Migration {
 enum CoverageColumns {
     DeactivatedOn,
     Employment,
+    CommunityId,
+    Role,
+    StartsOn,
+    EndsOn,
+    PersonId,
 }
 
 #[derive(DeriveIden)]

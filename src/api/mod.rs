@@ -19,6 +19,7 @@ mod people;
 mod people_files;
 mod policy;
 mod regions;
+mod service_sessions;
 mod sport_items;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -52,6 +53,8 @@ pub enum ApiTags {
     Assignments,
     /// Whether every community has a sports administrator.
     Coverage,
+    /// Service sessions people ran, their review, and the hours they add up to.
+    ServiceSessions,
 }
 
 type Apis = (
@@ -67,6 +70,7 @@ type Apis = (
     people::PeopleApi,
     assignments::AssignmentsApi,
     coverage::CoverageApi,
+    service_sessions::ServiceSessionsApi,
 );
 
 /// The OpenAPI service holding every endpoint.
@@ -84,6 +88,7 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
         people::PeopleApi::new(state),
         assignments::AssignmentsApi::new(state),
         coverage::CoverageApi::new(state),
+        service_sessions::ServiceSessionsApi::new(state),
     );
     OpenApiService::new(apis, "fitreg", env!("CARGO_PKG_VERSION"))
         .description(

@@ -173,3 +173,57 @@ mod tests {
         );
     }
 }
+
+/// Where a service session is in its review.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Enum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+    #[sea_orm(string_value = "withdrawn")]
+    Withdrawn,
+    #[sea_orm(string_value = "revoked")]
+    Revoked,
+}
+
+/// Who recorded a service session. Stored as its text (`self`, `staff`, `checkin`, `import`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum SessionSource {
+    /// Logged by the person.
+    #[oai(rename = "self")]
+    #[serde(rename = "self")]
+    OwnLog,
+    /// Logged by an officer or the bureau.
+    Staff,
+    /// From check-in and check-out.
+    Checkin,
+    /// From a bulk import.
+    Import,
+}
+
+impl SessionSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OwnLog => "self",
+            Self::Staff => "staff",
+            Self::Checkin => "checkin",
+            Self::Import => "import",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::OwnLog, Self::Staff, Self::Checkin, Self::Import]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}

@@ -14,6 +14,8 @@ pub mod person_specialty;
 pub mod policy;
 pub mod qualification;
 pub mod scheduled_run;
+pub mod service_session;
 pub mod session;
+pub mod session_idempotency;
 pub mod sport_item;
 pub mod street;

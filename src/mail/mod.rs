@@ -43,6 +43,9 @@ pub enum MailKind {
     /// A street's uncovered and at-risk communities, for its officers.
     #[sea_orm(string_value = "coverage_alert")]
     CoverageAlert,
+    /// A service session was approved or rejected.
+    #[sea_orm(string_value = "session_reviewed")]
+    SessionReviewed,
 }
 
 /// Where a mail is in its delivery.
@@ -88,6 +91,14 @@ pub enum Mail<'a> {
         link: String,
         expires_at: DateTime<Utc>,
     },
+    SessionReviewed {
+        name: &'a str,
+        community: &'a str,
+        started_at: DateTime<Utc>,
+        hours: f64,
+        approved: bool,
+        note: Option<&'a str>,
+    },
     CoverageAlert {
         street: &'a str,
         as_of: chrono::NaiveDate,
@@ -107,6 +118,7 @@ impl Mail<'_> {
             Mail::Invitation { .. } => MailKind::Invitation,
             Mail::PasswordReset { .. } => MailKind::PasswordReset,
             Mail::CoverageAlert { .. } => MailKind::CoverageAlert,
+            Mail::SessionReviewed { .. } => MailKind::SessionReviewed,
         }
     }
 
@@ -114,6 +126,12 @@ impl Mail<'_> {
         match self {
             Mail::Invitation { .. } => "【fitreg】账户激活邀请".to_owned(),
             Mail::PasswordReset { .. } => "【fitreg】重置密码".to_owned(),
+            Mail::SessionReviewed { approved: true, .. } => {
+                "【fitreg】服务记录已审核通过".to_owned()
+            }
+            Mail::SessionReviewed {
+                approved: false, ..
+            } => "【fitreg】服务记录未通过审核".to_owned(),
             Mail::CoverageAlert {
                 street,
                 gaps,
@@ -151,6 +169,31 @@ impl Mail<'_> {
                  如果这不是您本人的操作，请忽略本邮件，您的密码不会改变。",
                 expires = district_time(*expires_at),
             ),
+            Mail::SessionReviewed {
+                name,
+                community,
+                started_at,
+                hours,
+                approved,
+                note,
+            } => {
+                let outcome = if *approved {
+                    "已审核通过"
+                } else {
+                    "未通过审核"
+                };
+                let mut text = format!(
+                    "{name}，您好：\n\n您于 {} 在{community}开展的志愿服务（{hours} 小时）{outcome}。",
+                    district_time(*started_at)
+                );
+                if let Some(note) = note {
+                    text.push_str(&format!("\n审核意见：{note}"));
+                }
+                if !*approved {
+                    text.push_str("\n如对记录有异议，可联系所在街道（乡镇）核实更正。");
+                }
+                text
+            }
             Mail::CoverageAlert {
                 street,
                 as_of,

@@ -1,6 +1,6 @@
 //! The coverage audit (DOMAIN.md section 4): on a given day, which active communities have an
-//! administrator assignment in force. One grouped query answers every community; streets and the
-//! district are summed from it, so every level agrees. A past day is answered from the
+//! administrator assignment in force. Two set-based queries answer every community; streets and
+//! the district are summed from them, so every level agrees. A past day is answered from the
 //! assignments' own dates and the day a community was deactivated, not from today's state.
 
 use std::collections::HashMap;
@@ -169,53 +169,80 @@ pub async fn audit(
     })
 }
 
+/// Two set-based queries whatever the number of communities: the communities counted that day,
+/// and the assignments in force that day counted per community, role and employment.
 async fn communities_on(
     db: &impl ConnectionTrait,
     day: NaiveDate,
     street_id: Option<i32>,
 ) -> Result<Vec<CommunityCoverage>, AppError> {
+    let backend = db.get_database_backend();
     let mut sql = String::from(
-        "SELECT c.id, c.code, c.name, c.street_id, c.population, \
-           COUNT(DISTINCT CASE WHEN a.role = 'community_sports_administrator' AND a.employment = 'full_time' THEN a.person_id END), \
-           COUNT(DISTINCT CASE WHEN a.role = 'community_sports_administrator' AND (a.employment IS NULL OR a.employment <> 'full_time') THEN a.person_id END), \
-           COUNT(DISTINCT CASE WHEN a.role = 'social_sports_instructor' THEN a.person_id END), \
-           COUNT(DISTINCT CASE WHEN a.role = 'fitness_volunteer' THEN a.person_id END), \
-           COUNT(DISTINCT CASE WHEN a.role = 'scientific_fitness_instructor' THEN a.person_id END) \
-         FROM community c \
-         LEFT JOIN assignment a ON a.community_id = c.id AND a.starts_on <= ? AND (a.ends_on IS NULL OR a.ends_on > ?) \
-         WHERE (c.active = ? OR c.deactivated_on > ?)",
+        "SELECT id, code, name, street_id, population FROM community WHERE (active = ? OR deactivated_on > ?)",
     );
-    let mut values: Vec<Value> = vec![day.into(), day.into(), true.into(), day.into()];
+    let mut values: Vec<Value> = vec![true.into(), day.into()];
     if let Some(id) = street_id {
-        sql.push_str(" AND c.street_id = ?");
+        sql.push_str(" AND street_id = ?");
         values.push(id.into());
     }
-    sql.push_str(" GROUP BY c.id, c.code, c.name, c.street_id, c.population ORDER BY c.code");
-    let rows = db
-        .query_all_raw(statement(db.get_database_backend(), &sql, values))
-        .await?;
+    sql.push_str(" ORDER BY code");
+    let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
+
+    let mut sql = String::from(
+        "SELECT a.community_id, a.role, a.employment, COUNT(DISTINCT a.person_id) FROM assignment a \
+         WHERE a.starts_on <= ? AND (a.ends_on IS NULL OR a.ends_on > ?)",
+    );
+    let mut values: Vec<Value> = vec![day.into(), day.into()];
+    if let Some(id) = street_id {
+        sql.push_str(" AND a.community_id IN (SELECT id FROM community WHERE street_id = ?)");
+        values.push(id.into());
+    }
+    sql.push_str(" GROUP BY a.community_id, a.role, a.employment");
+    #[derive(Default)]
+    struct Counts {
+        full: i64,
+        part: i64,
+        instructors: i64,
+        volunteers: i64,
+        scientific: i64,
+    }
+    let mut counts: HashMap<i32, Counts> = HashMap::new();
+    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+        let community_id: i32 = row.try_get_by_index(0)?;
+        let role: String = row.try_get_by_index(1)?;
+        let employment: Option<String> = row.try_get_by_index(2)?;
+        let n: i64 = row.try_get_by_index(3)?;
+        let entry = counts.entry(community_id).or_default();
+        match role.as_str() {
+            ADMINISTRATOR if employment.as_deref() == Some("full_time") => entry.full += n,
+            ADMINISTRATOR => entry.part += n,
+            "social_sports_instructor" => entry.instructors += n,
+            "fitness_volunteer" => entry.volunteers += n,
+            "scientific_fitness_instructor" => entry.scientific += n,
+            _ => {}
+        }
+    }
+
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let count = |i: usize| row.try_get_by_index::<i64>(i);
+        let id: i32 = row.try_get_by_index(0)?;
         let population: Option<i32> = row.try_get_by_index(4)?;
-        let instructors = count(7)?;
-        let full = count(5)?;
-        let part = count(6)?;
+        let c = counts.remove(&id).unwrap_or_default();
         out.push(CommunityCoverage {
-            id: row.try_get_by_index(0)?,
+            id,
             code: row.try_get_by_index(1)?,
             name: row.try_get_by_index(2)?,
             street_id: row.try_get_by_index(3)?,
             population,
-            administrators_full_time: full,
-            administrators_part_time: part,
-            instructors,
-            volunteers: count(8)?,
-            scientific_instructors: count(9)?,
-            covered: full + part > 0,
+            administrators_full_time: c.full,
+            administrators_part_time: c.part,
+            instructors: c.instructors,
+            volunteers: c.volunteers,
+            scientific_instructors: c.scientific,
+            covered: c.full + c.part > 0,
             instructors_per_1000: population
                 .filter(|p| *p > 0)
-                .map(|p| instructors as f64 * 1000.0 / f64::from(p)),
+                .map(|p| c.instructors as f64 * 1000.0 / f64::from(p)),
         });
     }
     Ok(out)

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod qualifications;
 pub mod regions;
 pub mod seed;
+pub mod service_sessions;
 pub mod sport_items;
 
 use sea_orm::{ConnectionTrait, DbErr, PaginatorTrait, SelectorTrait};

@@ -1,0 +1,141 @@
+//! Service sessions people ran in communities, and the idempotency keys of their creation.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::{
+    m20261201_000002_create_communities::Community, m20261204_000001_create_people::Person,
+};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(ServiceSession::Table)
+                    .if_not_exists()
+                    .col(pk_auto(ServiceSession::Id))
+                    .col(integer(ServiceSession::PersonId))
+                    .col(integer(ServiceSession::CommunityId))
+                    .col(timestamp_with_time_zone(ServiceSession::StartedAt))
+                    .col(timestamp_with_time_zone_null(ServiceSession::EndedAt))
+                    .col(string_len(ServiceSession::Activity, 64))
+                    .col(integer(ServiceSession::Participants).default(0))
+                    .col(text(ServiceSession::Description))
+                    .col(string_len(ServiceSession::Status, 16))
+                    .col(integer(ServiceSession::Quarters).default(0))
+                    .col(string_len(ServiceSession::Source, 16))
+                    .col(boolean(ServiceSession::NeedsAttention).default(false))
+                    .col(integer_null(ServiceSession::ReviewedBy))
+                    .col(timestamp_with_time_zone_null(ServiceSession::ReviewedAt))
+                    .col(text_null(ServiceSession::ReviewNote))
+                    .col(integer_null(ServiceSession::CreatedBy))
+                    .col(integer(ServiceSession::Version).default(1))
+                    .col(timestamp_with_time_zone(ServiceSession::CreatedAt))
+                    .col(timestamp_with_time_zone(ServiceSession::UpdatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_service_session_person")
+                            .from(ServiceSession::Table, ServiceSession::PersonId)
+                            .to(Person::Table, Person::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_service_session_community")
+                            .from(ServiceSession::Table, ServiceSession::CommunityId)
+                            .to(Community::Table, Community::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for (name, columns) in [
+            (
+                "idx_service_session_person_start",
+                vec![ServiceSession::PersonId, ServiceSession::StartedAt],
+            ),
+            (
+                "idx_service_session_community_status",
+                vec![
+                    ServiceSession::CommunityId,
+                    ServiceSession::Status,
+                    ServiceSession::StartedAt,
+                ],
+            ),
+            (
+                "idx_service_session_status_created",
+                vec![ServiceSession::Status, ServiceSession::CreatedAt],
+            ),
+        ] {
+            let mut index = Index::create();
+            index.name(name).table(ServiceSession::Table);
+            for column in columns {
+                index.col(column);
+            }
+            manager.create_index(index.to_owned()).await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table(SessionIdempotency::Table)
+                    .if_not_exists()
+                    .col(integer(SessionIdempotency::AccountId))
+                    .col(string_len(SessionIdempotency::Key, 128))
+                    .col(string_len(SessionIdempotency::RequestHash, 64))
+                    .col(integer(SessionIdempotency::SessionId))
+                    .col(timestamp_with_time_zone(SessionIdempotency::CreatedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(SessionIdempotency::AccountId)
+                            .col(SessionIdempotency::Key),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(SessionIdempotency::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(ServiceSession::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum ServiceSession {
+    Table,
+    Id,
+    PersonId,
+    CommunityId,
+    StartedAt,
+    EndedAt,
+    Activity,
+    Participants,
+    Description,
+    Status,
+    Quarters,
+    Source,
+    NeedsAttention,
+    ReviewedBy,
+    ReviewedAt,
+    ReviewNote,
+    CreatedBy,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum SessionIdempotency {
+    Table,
+    AccountId,
+    Key,
+    RequestHash,
+    SessionId,
+    CreatedAt,
+}

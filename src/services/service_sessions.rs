@@ -1,0 +1,634 @@
+//! Service sessions: instructors and volunteers log what they ran, the street office or the
+//! bureau reviews it, and approved hours add up (DOMAIN.md section 3).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{LockType, Query},
+};
+use sha2::{Digest, Sha256};
+
+use super::{PageRequest, Paged, audit::Entry, fetch_page, people};
+use crate::{
+    auth::{Caller, Target, hex},
+    db,
+    domain::{
+        FieldViolation,
+        account::Role,
+        hours::quarter_hours,
+        person::{QualificationStatus, SessionSource, SessionStatus},
+        time::district_offset,
+    },
+    entities::{
+        community, person, qualification, service_session, session_idempotency, sport_item,
+    },
+    error::AppError,
+};
+
+/// Longest session.
+pub const MAX_DURATION: TimeDelta = TimeDelta::hours(12);
+/// Clock skew allowed for an end in the future.
+pub const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
+/// How far back a member may log.
+pub const MEMBER_LOOKBACK: TimeDelta = TimeDelta::days(30);
+/// How long an idempotency key is remembered.
+pub const IDEMPOTENCY_TTL: TimeDelta = TimeDelta::hours(24);
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// A member may omit it: its own person.
+    pub person_id: Option<i32>,
+    pub community_id: i32,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub activity: String,
+    pub participants: i32,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    pub person_id: Option<i32>,
+    pub community_id: Option<i32>,
+    pub street_id: Option<i32>,
+    pub status: Option<SessionStatus>,
+    pub source: Option<SessionSource>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Oldest first (the review queue) instead of newest first.
+    pub oldest_first: bool,
+}
+
+/// An `Idempotency-Key` and the body it came with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    pub body: Vec<u8>,
+}
+
+/// Whether a session was created now or found as the answer to an earlier request.
+pub enum Created {
+    New(service_session::Model),
+    Replayed(service_session::Model),
+}
+
+/// Logs a session. A repeated request with the same `Idempotency-Key` and body returns the first
+/// answer and creates nothing; the same key with another body is a 409.
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    new: NewSession,
+    idempotency: Option<Idempotency>,
+) -> Result<Created, AppError> {
+    let person_id = match (caller.role, new.person_id) {
+        (Role::Member, None) => caller
+            .person_id
+            .ok_or(AppError::Forbidden("no person".into()))?,
+        (Role::Member, Some(id)) if Some(id) != caller.person_id => {
+            return Err(AppError::Forbidden(
+                "members log sessions for themselves only".into(),
+            ));
+        }
+        (_, Some(id)) => id,
+        (_, None) => return Err(AppError::invalid("person_id", "is required")),
+    };
+    caller.require(caller.role != Role::Auditor, "log service sessions")?;
+    let now = Utc::now();
+    let mut violations = Vec::new();
+    if new.ended_at <= new.started_at {
+        violations.push(FieldViolation::new("ended_at", "must be after started_at"));
+    } else if new.ended_at - new.started_at > MAX_DURATION {
+        violations.push(FieldViolation::new(
+            "ended_at",
+            "a session lasts at most 12 hours",
+        ));
+    }
+    if new.ended_at > now + CLOCK_SKEW {
+        violations.push(FieldViolation::new("ended_at", "must not be in the future"));
+    }
+    if caller.role == Role::Member && new.started_at < now - MEMBER_LOOKBACK {
+        violations.push(FieldViolation::new(
+            "started_at",
+            "members may log sessions of the last 30 days only",
+        ));
+    }
+    if !(0..=100_000).contains(&new.participants) {
+        violations.push(FieldViolation::new(
+            "participants",
+            "must be between 0 and 100000",
+        ));
+    }
+    let description = new.description.trim().to_owned();
+    if description.chars().count() > 2000 {
+        violations.push(FieldViolation::new(
+            "description",
+            "must be at most 2000 characters",
+        ));
+    }
+    if sport_item::Entity::find()
+        .filter(sport_item::Column::Code.eq(new.activity.as_str()))
+        .one(db)
+        .await?
+        .is_none()
+    {
+        violations.push(FieldViolation::new(
+            "activity",
+            format!("unknown sport item {:?}", new.activity),
+        ));
+    }
+    if !violations.is_empty() {
+        return Err(AppError::violations(violations));
+    }
+
+    let txn = db::begin_write(db).await?;
+    let person = lock_person(&txn, person_id).await?;
+    let target = Target::Person {
+        person_id,
+        street_id: person.street_id,
+    };
+    if caller.role == Role::Member {
+        caller.authorize_read(target, "person", person_id)?;
+    } else {
+        caller.authorize_write(target, "person", person_id)?;
+    }
+    let request_hash = idempotency.as_ref().map(|i| hex(&Sha256::digest(&i.body)));
+    if let (Some(key), Some(hash), Some(account_id)) =
+        (&idempotency, &request_hash, caller.account_id)
+    {
+        let earlier = session_idempotency::Entity::find_by_id((account_id, key.key.clone()))
+            .filter(session_idempotency::Column::CreatedAt.gt(now - IDEMPOTENCY_TTL))
+            .one(&txn)
+            .await?;
+        if let Some(earlier) = earlier {
+            if &earlier.request_hash != hash {
+                return Err(AppError::conflict(
+                    "Idempotency-Key",
+                    "was used with another request body",
+                ));
+            }
+            let first = service_session::Entity::find_by_id(earlier.session_id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| AppError::Internal("idempotent session vanished".into()))?;
+            return Ok(Created::Replayed(first));
+        }
+    }
+    let community = community::Entity::find_by_id(new.community_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::invalid("community_id", "no such community"))?;
+    if !community.active {
+        return Err(AppError::invalid(
+            "community_id",
+            "the community is inactive",
+        ));
+    }
+    if !qualified_at(&txn, person_id, new.started_at).await? {
+        return Err(AppError::invalid(
+            "person_id",
+            "the person held no active qualification on that day",
+        ));
+    }
+    let overlapping = service_session::Entity::find()
+        .filter(service_session::Column::PersonId.eq(person_id))
+        .filter(
+            service_session::Column::Status
+                .is_in([SessionStatus::Pending, SessionStatus::Approved]),
+        )
+        .filter(service_session::Column::StartedAt.lt(new.ended_at))
+        .filter(
+            Condition::any()
+                .add(service_session::Column::EndedAt.is_null())
+                .add(service_session::Column::EndedAt.gt(new.started_at)),
+        )
+        .one(&txn)
+        .await?;
+    if let Some(other) = overlapping {
+        return Err(AppError::conflict(
+            "started_at",
+            format!("overlaps session {} of the same person", other.id),
+        ));
+    }
+    let source = if caller.role == Role::Member {
+        SessionSource::OwnLog
+    } else {
+        SessionSource::Staff
+    };
+    let created = service_session::ActiveModel {
+        person_id: Set(person_id),
+        community_id: Set(community.id),
+        started_at: Set(new.started_at),
+        ended_at: Set(Some(new.ended_at)),
+        activity: Set(new.activity),
+        participants: Set(new.participants),
+        description: Set(description),
+        status: Set(SessionStatus::Pending),
+        quarters: Set(quarter_hours(new.started_at, new.ended_at)),
+        source: Set(source.as_str().to_owned()),
+        needs_attention: Set(false),
+        reviewed_by: Set(None),
+        reviewed_at: Set(None),
+        review_note: Set(None),
+        created_by: Set(caller.account_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    if let (Some(key), Some(hash), Some(account_id)) =
+        (idempotency, request_hash, caller.account_id)
+    {
+        session_idempotency::Entity::delete_many()
+            .filter(session_idempotency::Column::AccountId.eq(account_id))
+            .filter(session_idempotency::Column::Key.eq(key.key.as_str()))
+            .exec(&txn)
+            .await?;
+        session_idempotency::Entity::insert(session_idempotency::ActiveModel {
+            account_id: Set(account_id),
+            key: Set(key.key),
+            request_hash: Set(hash),
+            session_id: Set(created.id),
+            created_at: Set(now),
+        })
+        .exec(&txn)
+        .await?;
+    }
+    Entry::new("create", "service_session", created.id)
+        .after(&created)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(Created::New(created))
+}
+
+/// The person row, locked for the rest of the transaction on PostgreSQL so that two sessions of
+/// one person are checked for overlap one after the other (SQLite serialises writers already).
+async fn lock_person(
+    txn: &impl ConnectionTrait,
+    person_id: i32,
+) -> Result<person::Model, AppError> {
+    let mut select = person::Entity::find_by_id(person_id);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        select = select.lock(LockType::Update);
+    }
+    select
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::invalid("person_id", "no such person"))
+}
+
+/// Whether the person held a qualification on the district day of `at`: certified by then and not
+/// revoked before.
+async fn qualified_at(
+    txn: &impl ConnectionTrait,
+    person_id: i32,
+    at: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let day = at.with_timezone(&district_offset()).date_naive();
+    let held = qualification::Entity::find()
+        .filter(qualification::Column::PersonId.eq(person_id))
+        .filter(qualification::Column::CertifiedOn.lte(day))
+        .filter(
+            Condition::any()
+                .add(qualification::Column::Status.eq(QualificationStatus::Active))
+                .add(qualification::Column::RevokedAt.gt(at)),
+        )
+        .one(txn)
+        .await?;
+    Ok(held.is_some())
+}
+
+/// A session the caller may read: of a person or a community of its scope (404 otherwise).
+pub async fn get(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: i32,
+) -> Result<service_session::Model, AppError> {
+    let found = service_session::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("service session", id))?;
+    let person = people::find(db, found.person_id).await?;
+    let community = community::Entity::find_by_id(found.community_id)
+        .one(db)
+        .await?;
+    let readable = caller.can_read(Target::Person {
+        person_id: person.id,
+        street_id: person.street_id,
+    }) || community.is_some_and(|c| caller.can_read(Target::Street(c.street_id)));
+    if readable {
+        Ok(found)
+    } else {
+        Err(AppError::not_found("service session", id))
+    }
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    filter: &SessionFilter,
+    page: PageRequest,
+) -> Result<Paged<service_session::Model>, AppError> {
+    let mut select = service_session::Entity::find();
+    let of_street = |street_id: Option<i32>| {
+        let mut q = Query::select();
+        q.column(community::Column::Id)
+            .from(community::Entity)
+            .and_where(community::Column::StreetId.eq(street_id));
+        q.to_owned()
+    };
+    match caller.role {
+        Role::BureauAdmin | Role::Auditor => {}
+        Role::StreetOfficer => {
+            select = select.filter(
+                service_session::Column::CommunityId.in_subquery(of_street(caller.street_id)),
+            )
+        }
+        Role::Member => {
+            select = select.filter(service_session::Column::PersonId.eq(caller.person_id))
+        }
+    }
+    if let Some(street_id) = filter.street_id {
+        select = select
+            .filter(service_session::Column::CommunityId.in_subquery(of_street(Some(street_id))));
+    }
+    if let Some(person_id) = filter.person_id {
+        select = select.filter(service_session::Column::PersonId.eq(person_id));
+    }
+    if let Some(community_id) = filter.community_id {
+        select = select.filter(service_session::Column::CommunityId.eq(community_id));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(service_session::Column::Status.eq(status));
+    }
+    if let Some(source) = filter.source {
+        select = select.filter(service_session::Column::Source.eq(source.as_str()));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(service_session::Column::StartedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(service_session::Column::StartedAt.lt(to));
+    }
+    select = if filter.oldest_first {
+        select
+            .order_by_asc(service_session::Column::CreatedAt)
+            .order_by_asc(service_session::Column::Id)
+    } else {
+        select
+            .order_by_desc(service_session::Column::StartedAt)
+            .order_by_desc(service_session::Column::Id)
+    };
+    Ok(fetch_page(select, db, page).await?)
+}
+
+/// A review decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+/// Approves or rejects a pending session: by the officer of the community's street or the bureau,
+/// never by the session's own person; a rejection needs a note. The person is told by mail.
+pub async fn review(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+    decision: Decision,
+    note: Option<&str>,
+) -> Result<service_session::Model, AppError> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if decision == Decision::Reject && note.is_none() {
+        return Err(AppError::invalid("note", "is required to reject a session"));
+    }
+    if note.is_some_and(|n| n.chars().count() > 1000) {
+        return Err(AppError::invalid("note", "must be at most 1000 characters"));
+    }
+    let txn = db::begin_write(db).await?;
+    let before = get(&txn, caller, id).await?;
+    let street_id = community::Entity::find_by_id(before.community_id)
+        .one(&txn)
+        .await?
+        .map(|c| c.street_id);
+    caller.require(
+        caller.role != Role::Member
+            && street_id.is_some_and(|s| caller.can_write(Target::Street(s))),
+        "review sessions of this community",
+    )?;
+    if caller.person_id == Some(before.person_id) {
+        return Err(AppError::Forbidden(
+            "nobody reviews sessions of their own person".into(),
+        ));
+    }
+    if before.status != SessionStatus::Pending {
+        return Err(AppError::conflict(
+            "status",
+            format!(
+                "only pending sessions are reviewed; this one is {:?}",
+                before.status
+            )
+            .to_lowercase(),
+        ));
+    }
+    let now = Utc::now();
+    let mut active: service_session::ActiveModel = before.clone().into();
+    active.status = Set(match decision {
+        Decision::Approve => SessionStatus::Approved,
+        Decision::Reject => SessionStatus::Rejected,
+    });
+    active.reviewed_by = Set(caller.account_id);
+    active.reviewed_at = Set(Some(now));
+    active.review_note = Set(note.map(str::to_owned));
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(now);
+    let after = active.update(&txn).await?;
+    let action = if decision == Decision::Approve {
+        "approve"
+    } else {
+        "reject"
+    };
+    Entry::new(action, "service_session", id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, caller)
+        .await?;
+    notify(&txn, &after).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Mails the person the outcome of a review, when the person has an address.
+async fn notify(
+    txn: &impl ConnectionTrait,
+    session: &service_session::Model,
+) -> Result<(), AppError> {
+    let person = people::find(txn, session.person_id).await?;
+    let Some(email) = person.email.as_deref() else {
+        return Ok(());
+    };
+    let community = community::Entity::find_by_id(session.community_id)
+        .one(txn)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let mail = crate::mail::Mail::SessionReviewed {
+        name: &person.name,
+        community: &community,
+        started_at: session.started_at,
+        hours: crate::domain::hours::hours(i64::from(session.quarters)),
+        approved: session.status == SessionStatus::Approved,
+        note: session.review_note.as_deref(),
+    };
+    crate::mail::enqueue(txn, email, &mail).await
+}
+
+/// Withdraws a pending session: by its person, or by whoever logged it.
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+) -> Result<service_session::Model, AppError> {
+    let txn = db::begin_write(db).await?;
+    let before = get(&txn, caller, id).await?;
+    let owner = caller.person_id == Some(before.person_id)
+        || (caller.account_id.is_some() && caller.account_id == before.created_by);
+    caller.require(owner, "withdraw a session you did not log")?;
+    if before.status != SessionStatus::Pending {
+        return Err(AppError::conflict(
+            "status",
+            "only pending sessions can be withdrawn",
+        ));
+    }
+    let after = transition(&txn, &before, SessionStatus::Withdrawn, None).await?;
+    Entry::new("withdraw", "service_session", id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Revokes an approved session (bureau only), with a note.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+    note: &str,
+) -> Result<service_session::Model, AppError> {
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 1000 {
+        return Err(AppError::invalid("note", "must be 1 to 1000 characters"));
+    }
+    let txn = db::begin_write(db).await?;
+    let before = get(&txn, caller, id).await?;
+    caller.require(caller.role == Role::BureauAdmin, "revoke sessions")?;
+    if before.status != SessionStatus::Approved {
+        return Err(AppError::conflict(
+            "status",
+            "only approved sessions can be revoked",
+        ));
+    }
+    let after = transition(&txn, &before, SessionStatus::Revoked, Some(note)).await?;
+    Entry::new("revoke", "service_session", id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+async fn transition(
+    txn: &impl ConnectionTrait,
+    before: &service_session::Model,
+    status: SessionStatus,
+    note: Option<&str>,
+) -> Result<service_session::Model, AppError> {
+    let mut active: service_session::ActiveModel = before.clone().into();
+    active.status = Set(status);
+    if let Some(note) = note {
+        active.review_note = Set(Some(note.to_owned()));
+    }
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(txn).await?)
+}
+
+/// A person's hours in a year (counted in UTC+08:00) and overall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub year: i32,
+    pub approved_quarters: i64,
+    pub pending_quarters: i64,
+    pub sessions: u64,
+    pub lifetime_quarters: i64,
+}
+
+pub async fn summary(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    person_id: i32,
+    year: i32,
+) -> Result<Summary, AppError> {
+    let person = people::find(db, person_id).await?;
+    caller.authorize_read(
+        Target::Person {
+            person_id,
+            street_id: person.street_id,
+        },
+        "person",
+        person_id,
+    )?;
+    let start = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+        .ok_or_else(|| AppError::invalid("year", "is out of range"))?;
+    let end = chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        .ok_or_else(|| AppError::invalid("year", "is out of range"))?;
+    let (from, to) = (
+        crate::domain::time::start_of_day(start),
+        crate::domain::time::start_of_day(end),
+    );
+    let rows: Vec<(SessionStatus, DateTime<Utc>, i32)> = service_session::Entity::find()
+        .select_only()
+        .columns([
+            service_session::Column::Status,
+            service_session::Column::StartedAt,
+            service_session::Column::Quarters,
+        ])
+        .filter(service_session::Column::PersonId.eq(person_id))
+        .filter(
+            service_session::Column::Status
+                .is_in([SessionStatus::Pending, SessionStatus::Approved]),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut summary = Summary {
+        year,
+        approved_quarters: 0,
+        pending_quarters: 0,
+        sessions: 0,
+        lifetime_quarters: 0,
+    };
+    for (status, started_at, quarters) in rows {
+        let in_year = started_at >= from && started_at < to;
+        match status {
+            SessionStatus::Approved => {
+                summary.lifetime_quarters += i64::from(quarters);
+                if in_year {
+                    summary.approved_quarters += i64::from(quarters);
+                    summary.sessions += 1;
+                }
+            }
+            _ if in_year => summary.pending_quarters += i64::from(quarters),
+            _ => {}
+        }
+    }
+    Ok(summary)
+}

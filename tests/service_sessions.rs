@@ -1,0 +1,582 @@
+//! Service sessions: logging rules, overlaps and idempotency under concurrency, review, withdraw,
+//! revoke, mails, and the hours they add up to.
+
+mod common;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use common::{TestApp, User, smtp::SmtpServer, spawn_app, spawn_app_with_smtp};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+struct World {
+    officer: User,
+    member: User,
+    person_id: i64,
+    community: i64,
+    far_community: i64,
+}
+
+async fn world(app: &TestApp) -> World {
+    let tianma = app.street_id("450203001").await;
+    let jiahe = app.street_id("450203002").await;
+    let officer = app.user("street_officer", Some(tianma)).await;
+    let mut body = common::person_body("志愿者", "19900101", 11, tianma);
+    body["email"] = json!("volunteer@example.cn");
+    let person = app
+        .send_json(&app.admin_token, Method::POST, "/people", body)
+        .await
+        .json;
+    let person_id = person["id"].as_i64().unwrap();
+    app.qualify(
+        person_id,
+        json!({"kind": "fitness_volunteer", "certified_on": "2024-01-01"}),
+    )
+    .await;
+    let member = app.member(person_id as i32, Some(tianma)).await;
+    let community = app.community_id("450203001001").await;
+    let far_community = app
+        .get_ok(&format!("/communities?street_id={jiahe}&per_page=1"))
+        .await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    World {
+        officer,
+        member,
+        person_id,
+        community,
+        far_community,
+    }
+}
+
+fn ago(hours: i64) -> DateTime<Utc> {
+    Utc::now() - TimeDelta::hours(hours)
+}
+
+fn session(community: i64, start: DateTime<Utc>, end: DateTime<Utc>) -> Value {
+    json!({"community_id": community, "started_at": start.to_rfc3339(), "ended_at": end.to_rfc3339(),
+           "activity": "square_dance", "participants": 25, "description": "广场舞教学"})
+}
+
+#[tokio::test]
+async fn a_member_logs_a_session_and_hours_round_down_to_the_quarter() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let start = ago(5);
+    let end = start + TimeDelta::minutes(104);
+    let reply = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, start, end),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.json["status"], "pending");
+    assert_eq!(reply.json["hours"], 1.5);
+    assert_eq!(reply.json["source"], "self");
+    assert_eq!(reply.json["person_id"], w.person_id);
+    let by_officer = app
+        .send_json(&w.officer.token, Method::POST, "/service-sessions", {
+            let mut b = session(w.community, ago(30), ago(29));
+            b["person_id"] = json!(w.person_id);
+            b
+        })
+        .await;
+    assert_eq!(by_officer.json["source"], "staff", "{}", by_officer.text);
+}
+
+#[tokio::test]
+async fn every_logging_rule_is_a_422_naming_its_field() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let cases = [
+        (session(w.community, ago(2), ago(3)), "ended_at"),
+        (session(w.community, ago(14), ago(1)), "ended_at"),
+        (
+            session(w.community, ago(1), Utc::now() + TimeDelta::minutes(10)),
+            "ended_at",
+        ),
+        (
+            session(w.community, ago(24 * 31), ago(24 * 31 - 1)),
+            "started_at",
+        ),
+        (
+            {
+                let mut b = session(w.community, ago(2), ago(1));
+                b["activity"] = json!("quidditch");
+                b
+            },
+            "activity",
+        ),
+        (
+            {
+                let mut b = session(w.community, ago(2), ago(1));
+                b["participants"] = json!(-1);
+                b
+            },
+            "participants",
+        ),
+        (session(99999, ago(2), ago(1)), "community_id"),
+    ];
+    for (body, field) in cases {
+        let reply = app
+            .send_json(
+                &w.member.token,
+                Method::POST,
+                "/service-sessions",
+                body.clone(),
+            )
+            .await;
+        reply.assert_problem(422);
+        assert_eq!(reply.error_fields(), [field], "{body}: {}", reply.text);
+    }
+    // Five minutes of clock skew are allowed.
+    let skewed = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, ago(1), Utc::now() + TimeDelta::minutes(3)),
+        )
+        .await;
+    assert_eq!(skewed.status, 201, "{}", skewed.text);
+    // No qualification on that day: certified 2024-01-01.
+    let mut old = session(
+        w.community,
+        "2023-06-01T01:00:00Z".parse().unwrap(),
+        "2023-06-01T02:00:00Z".parse().unwrap(),
+    );
+    old["person_id"] = json!(w.person_id);
+    let unqualified = app
+        .send_json(&w.officer.token, Method::POST, "/service-sessions", old)
+        .await;
+    unqualified.assert_problem(422);
+    assert_eq!(unqualified.error_fields(), ["person_id"]);
+    // An inactive community.
+    app.send_json(
+        &app.admin_token,
+        Method::PATCH,
+        &format!("/communities/{}", w.community),
+        json!({"active": false}),
+    )
+    .await;
+    let inactive = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, ago(4), ago(3)),
+        )
+        .await;
+    inactive.assert_problem(422);
+    assert_eq!(inactive.error_fields(), ["community_id"]);
+}
+
+#[tokio::test]
+async fn members_log_for_themselves_only_and_officers_for_their_people() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let jiahe = app.street_id("450203002").await;
+    let far_officer = app.user("street_officer", Some(jiahe)).await;
+    let auditor = app.user("auditor", None).await;
+    let mut for_other = session(w.community, ago(3), ago(2));
+    for_other["person_id"] = json!(w.person_id + 1000);
+    app.send_json(
+        &w.member.token,
+        Method::POST,
+        "/service-sessions",
+        for_other,
+    )
+    .await
+    .assert_problem(403);
+    let mut body = session(w.community, ago(3), ago(2));
+    body["person_id"] = json!(w.person_id);
+    app.send_json(
+        &far_officer.token,
+        Method::POST,
+        "/service-sessions",
+        body.clone(),
+    )
+    .await
+    .assert_problem(404);
+    app.send_json(&auditor.token, Method::POST, "/service-sessions", body)
+        .await
+        .assert_problem(403);
+}
+
+#[tokio::test]
+async fn overlapping_sessions_are_409_even_when_requests_race() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let body = session(w.community, ago(6), ago(4));
+    let replies = futures_util::future::join_all((0..6).map(|i| {
+        let mut b = body.clone();
+        b["description"] = json!(format!("attempt {i}"));
+        app.send_json(&w.member.token, Method::POST, "/service-sessions", b)
+    }))
+    .await;
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+    let touching = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, ago(4), ago(3)),
+        )
+        .await;
+    assert_eq!(
+        touching.status, 201,
+        "a session may start when the other ends: {}",
+        touching.text
+    );
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replays_the_first_answer_and_refuses_another_body() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let body = session(w.community, ago(8), ago(7));
+    let send = |b: Value| {
+        app.send(
+            app.as_user(&w.member.token, Method::POST, "/service-sessions")
+                .header("Idempotency-Key", "retry-1")
+                .json(&b),
+        )
+    };
+    let replies = futures_util::future::join_all((0..5).map(|_| send(body.clone()))).await;
+    assert!(
+        replies.iter().all(|r| r.status == 201),
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let ids: std::collections::HashSet<i64> = replies
+        .iter()
+        .map(|r| r.json["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "one session for one key");
+    assert_eq!(
+        app.get_ok(&format!("/service-sessions?person_id={}", w.person_id))
+            .await["total"],
+        1
+    );
+    let mut other = body.clone();
+    other["participants"] = json!(3);
+    let conflict = send(other).await;
+    conflict.assert_problem(409);
+    assert_eq!(conflict.error_fields(), ["Idempotency-Key"]);
+}
+
+#[tokio::test]
+async fn review_rules_hold_and_the_person_is_told_by_mail() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with_smtp(&smtp.url()).await;
+    let w = world(&app).await;
+    let far_officer = app
+        .user("street_officer", Some(app.street_id("450203002").await))
+        .await;
+    let first = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, ago(10), ago(8)),
+        )
+        .await
+        .json;
+    let second = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, ago(7), ago(6)),
+        )
+        .await
+        .json;
+    let app = &app;
+    let review = |token: &str, id: &Value, body: Value| {
+        let (token, path) = (token.to_owned(), format!("/service-sessions/{id}/review"));
+        async move { app.send_json(&token, Method::POST, &path, body).await }
+    };
+
+    review(
+        &w.member.token,
+        &first["id"],
+        json!({"decision": "approve"}),
+    )
+    .await
+    .assert_problem(403);
+    review(
+        &far_officer.token,
+        &first["id"],
+        json!({"decision": "approve"}),
+    )
+    .await
+    .assert_problem(404);
+    let no_note = review(
+        &w.officer.token,
+        &first["id"],
+        json!({"decision": "reject"}),
+    )
+    .await;
+    no_note.assert_problem(422);
+    assert_eq!(no_note.error_fields(), ["note"]);
+    let approved = review(
+        &w.officer.token,
+        &first["id"],
+        json!({"decision": "approve", "note": "记录属实"}),
+    )
+    .await;
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.json["status"], "approved");
+    review(
+        &w.officer.token,
+        &first["id"],
+        json!({"decision": "reject", "note": "x"}),
+    )
+    .await
+    .assert_problem(409);
+    let rejected = review(
+        &w.officer.token,
+        &second["id"],
+        json!({"decision": "reject", "note": "时间与活动不符"}),
+    )
+    .await;
+    assert_eq!(rejected.json["status"], "rejected");
+
+    let mails = smtp.wait_for(2, std::time::Duration::from_secs(20)).await;
+    assert!(mails.iter().all(|m| m.to == ["volunteer@example.cn"]));
+    assert!(mails.iter().any(|m| m.subject().contains("审核通过")));
+    let rejection = mails
+        .iter()
+        .find(|m| m.subject().contains("未通过"))
+        .expect("a rejection mail");
+    assert!(rejection.text().contains("时间与活动不符"));
+
+    let queue = app
+        .get_as(&w.officer.token, "/service-sessions/queue")
+        .await;
+    assert_eq!(queue.json["total"], 0);
+}
+
+#[tokio::test]
+async fn bulk_review_withdraw_and_revoke_follow_their_rules() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut ids = Vec::new();
+    for h in [20, 17, 14] {
+        ids.push(
+            app.send_json(
+                &w.member.token,
+                Method::POST,
+                "/service-sessions",
+                session(w.community, ago(h), ago(h - 2)),
+            )
+            .await
+            .json["id"]
+                .clone(),
+        );
+    }
+    let withdrawn = app
+        .send(app.as_user(
+            &w.member.token,
+            Method::POST,
+            &format!("/service-sessions/{}/withdraw", ids[2]),
+        ))
+        .await;
+    assert_eq!(withdrawn.json["status"], "withdrawn", "{}", withdrawn.text);
+    let queue = app
+        .get_as(&w.officer.token, "/service-sessions/queue")
+        .await;
+    assert_eq!(queue.json["total"], 2);
+    assert_eq!(queue.json["items"][0]["id"], ids[0], "oldest first");
+
+    let bulk = app
+        .send_json(
+            &w.officer.token,
+            Method::POST,
+            "/service-sessions/review",
+            json!({"ids": [ids[0], ids[1], ids[2], 99999], "decision": "approve"}),
+        )
+        .await;
+    assert_eq!(bulk.status, 200, "{}", bulk.text);
+    let statuses: Vec<u64> = bulk
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [200, 200, 409, 404]);
+
+    app.send(app.as_user(
+        &w.member.token,
+        Method::POST,
+        &format!("/service-sessions/{}/withdraw", ids[0]),
+    ))
+    .await
+    .assert_problem(409);
+    app.send_json(
+        &w.officer.token,
+        Method::POST,
+        &format!("/service-sessions/{}/revoke", ids[0]),
+        json!({"note": "x"}),
+    )
+    .await
+    .assert_problem(403);
+    let revoked = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            &format!("/service-sessions/{}/revoke", ids[0]),
+            json!({"note": "虚报"}),
+        )
+        .await;
+    assert_eq!(revoked.json["status"], "revoked", "{}", revoked.text);
+    app.send_json(
+        &app.admin_token,
+        Method::POST,
+        &format!("/service-sessions/{}/revoke", ids[2]),
+        json!({"note": "x"}),
+    )
+    .await
+    .assert_problem(409);
+    assert_eq!(
+        app.get_ok(&format!(
+            "/service-sessions?status=approved&person_id={}",
+            w.person_id
+        ))
+        .await["total"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_summary_counts_the_year_in_district_time_and_stars_at_the_threshold() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut policy = app.get_ok("/policy").await;
+    policy.as_object_mut().unwrap().remove("version");
+    policy["star_thresholds"] = json!([2, 300, 600, 1000, 1500]);
+    app.send_json(&app.admin_token, Method::PUT, "/policy", policy)
+        .await;
+
+    // 2025-12-31 23:30 to 2026-01-01 00:15 in UTC+08:00 starts in 2025.
+    let log = |start: &str, end: &str| {
+        let mut b = session(w.community, start.parse().unwrap(), end.parse().unwrap());
+        b["person_id"] = json!(w.person_id);
+        app.send_json(&app.admin_token, Method::POST, "/service-sessions", b)
+    };
+    let late = log("2025-12-31T23:30:00+08:00", "2026-01-01T00:15:00+08:00")
+        .await
+        .json;
+    let early = log("2026-01-01T00:15:00+08:00", "2026-01-01T01:30:00+08:00")
+        .await
+        .json;
+    for id in [&late["id"], &early["id"]] {
+        app.send_json(
+            &w.officer.token,
+            Method::POST,
+            &format!("/service-sessions/{id}/review"),
+            json!({"decision": "approve"}),
+        )
+        .await;
+    }
+    let y2025 = app
+        .get_ok(&format!(
+            "/people/{}/service-summary?year=2025",
+            w.person_id
+        ))
+        .await;
+    assert_eq!(y2025["approved_hours"], 0.75);
+    assert_eq!(y2025["sessions"], 1);
+    let y2026 = app
+        .get_ok(&format!(
+            "/people/{}/service-summary?year=2026",
+            w.person_id
+        ))
+        .await;
+    assert_eq!(y2026["approved_hours"], 1.25);
+    assert_eq!(y2026["lifetime_hours"], 2.0);
+    assert_eq!(y2026["star_level"], 1, "2 hours reach the 2-hour star");
+    assert_eq!(y2026["annual_requirement_hours"], 20.0);
+    assert_eq!(y2026["meets_annual_requirement"], false);
+    let pending = log("2026-01-02T08:00:00+08:00", "2026-01-02T09:45:00+08:00").await;
+    assert_eq!(pending.status, 201);
+    let with_pending = app
+        .get_ok(&format!(
+            "/people/{}/service-summary?year=2026",
+            w.person_id
+        ))
+        .await;
+    assert_eq!(with_pending["pending_hours"], 1.75);
+    assert_eq!(with_pending["star_level"], 1, "pending hours earn no stars");
+    let as_member = app
+        .get_as(
+            &w.member.token,
+            &format!("/people/{}/service-summary", w.person_id),
+        )
+        .await;
+    assert_eq!(as_member.status, 200);
+}
+
+#[tokio::test]
+async fn a_member_reads_its_own_sessions_and_officers_their_streets() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let far_officer = app
+        .user("street_officer", Some(app.street_id("450203002").await))
+        .await;
+    let logged = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, ago(3), ago(2)),
+        )
+        .await
+        .json;
+    assert_eq!(
+        app.get_as(
+            &w.member.token,
+            &format!("/service-sessions/{}", logged["id"])
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        app.get_as(&w.officer.token, "/service-sessions").await.json["total"],
+        1
+    );
+    assert_eq!(
+        app.get_as(&far_officer.token, "/service-sessions")
+            .await
+            .json["total"],
+        0
+    );
+    app.get_as(
+        &far_officer.token,
+        &format!("/service-sessions/{}", logged["id"]),
+    )
+    .await
+    .assert_problem(404);
+    let _ = w.far_community;
+    assert_eq!(
+        app.get_ok("/service-sessions?source=self").await["total"],
+        1
+    );
+    assert_eq!(
+        app.get_ok("/service-sessions?source=staff").await["total"],
+        0
+    );
+}
