@@ -38,8 +38,8 @@ pub struct Background {
 
 impl Background {
     /// Starts the mail worker when an SMTP server is configured (without one, mail waits in the
-    /// outbox until a server is configured and the service restarted) and the daily coverage alert
-    /// when `FITREG_ALERT_AT` is set.
+    /// outbox until a server is configured and the service restarted), the daily coverage alert
+    /// when `FITREG_ALERT_AT` is set, and the closing of check-ins left open for 12 hours.
     pub fn start(state: &AppState) -> anyhow::Result<Self> {
         let (shutdown, watch) = tokio::sync::watch::channel(false);
         let mut tasks = Vec::new();
@@ -52,7 +52,7 @@ impl Background {
                     state.db.clone(),
                     transport,
                     settings,
-                    watch,
+                    watch.clone(),
                 )));
                 tracing::info!("mail worker started");
             }
@@ -60,6 +60,15 @@ impl Background {
                 tracing::warn!("FITREG_SMTP_URL is not set: mail waits in the outbox until it is")
             }
         }
+        if let Some(at) = state.config.alert_at {
+            tasks.push(tokio::spawn(crate::services::coverage_alerts::run_daily(
+                state.db.clone(),
+                at,
+                watch.clone(),
+            )));
+            tracing::info!(%at, "daily coverage alert scheduled (UTC+08:00)");
+        }
+        tasks.push(tokio::spawn(close_stale_check_ins(state.db.clone(), watch)));
         Ok(Self { shutdown, tasks })
     }
 
@@ -68,6 +77,27 @@ impl Background {
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;
+        }
+    }
+}
+
+/// Closes check-ins left open for 12 hours, once a minute, until shutdown.
+async fn close_stale_check_ins(
+    db: DatabaseConnection,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        match crate::services::session_changes::close_stale(&db, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "closed check-ins left open for 12 hours"),
+            Err(err) => tracing::warn!(error = %err, "closing stale check-ins failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            break;
         }
     }
 }

@@ -524,3 +524,32 @@ fn coverage_prints_the_audit_as_a_table_csv_or_json() {
         .unwrap();
     assert!(!missing.status.success());
 }
+
+#[test]
+fn serve_runs_the_daily_alert_when_alert_at_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = fitreg(dir.path());
+    command.env("FITREG_ALERT_AT", "00:00");
+    let served = Served::start_with(command);
+    // The first round runs at start; give it a moment.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while std::time::Instant::now() < deadline {
+        seen.extend(served.log.try_iter());
+        if seen.iter().any(|l| l.contains("daily coverage alert sent")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = served.stop();
+    seen.extend(log);
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("daily coverage alert scheduled")),
+        "{seen:#?}"
+    );
+    assert!(
+        seen.iter().any(|l| l.contains("daily coverage alert sent")),
+        "{seen:#?}"
+    );
+}

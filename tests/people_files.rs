@@ -341,3 +341,72 @@ async fn the_csv_export_matches_the_list_and_masks_for_officers() {
         .await
         .assert_problem(400);
 }
+
+#[tokio::test]
+async fn an_imported_assignment_never_overlaps_an_earlier_term() {
+    let app = spawn_app().await;
+    let first = [
+        HEADER.to_owned(),
+        row(
+            "甲",
+            "19800101",
+            1,
+            "450203001001,全民健身志愿者,,,,2024-01-01,",
+        ),
+    ]
+    .join("\n");
+    assert_eq!(
+        import(&app, &app.admin_token, first, "").await.json["created"],
+        1
+    );
+    let person = app.get_ok("/people").await["items"][0]["id"].clone();
+    let term = app
+        .get_ok(&format!("/assignments?person_id={person}"))
+        .await["items"][0]["id"]
+        .clone();
+    app.send_json(
+        &app.admin_token,
+        Method::POST,
+        &format!("/assignments/{term}/end"),
+        serde_json::json!({"ends_on": "2025-01-01", "reason": "任期结束"}),
+    )
+    .await;
+    let overlapping = [
+        HEADER.to_owned(),
+        row(
+            "甲",
+            "19800101",
+            1,
+            "450203001001,全民健身志愿者,,,,2024-06-01,",
+        ),
+    ]
+    .join("\n");
+    let reply = import(&app, &app.admin_token, overlapping, "").await;
+    assert_eq!(reply.json["updated"], 0, "{}", reply.text);
+    assert_eq!(
+        app.get_ok(&format!("/assignments?person_id={person}"))
+            .await["total"],
+        1
+    );
+    let later = [
+        HEADER.to_owned(),
+        row(
+            "甲",
+            "19800101",
+            1,
+            "450203001001,全民健身志愿者,,,,2025-01-01,",
+        ),
+    ]
+    .join("\n");
+    let reply = import(&app, &app.admin_token, later, "").await;
+    assert_eq!(
+        reply.json["updated"], 1,
+        "a new term from the day the old one ended: {}",
+        reply.text
+    );
+    assert_eq!(
+        app.get_ok(&format!("/assignments?person_id={person}"))
+            .await["total"],
+        2
+    );
+}

@@ -580,3 +580,213 @@ async fn a_member_reads_its_own_sessions_and_officers_their_streets() {
         0
     );
 }
+
+#[tokio::test]
+async fn check_in_and_check_out_at_the_servers_clock() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let opened = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions/check-in",
+            json!({"community_id": w.community, "activity": "taichi"}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.text);
+    assert!(opened.json["ended_at"].is_null());
+    assert_eq!(opened.json["source"], "checkin");
+    let again = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions/check-in",
+            json!({"community_id": w.community, "activity": "taichi"}),
+        )
+        .await;
+    again.assert_problem(409);
+    let id = opened.json["id"].clone();
+    app.send_json(
+        &w.officer.token,
+        Method::POST,
+        &format!("/service-sessions/{id}/review"),
+        json!({"decision": "approve"}),
+    )
+    .await
+    .assert_problem(409);
+    app.send_json(
+        &w.officer.token,
+        Method::POST,
+        &format!("/service-sessions/{id}/check-out"),
+        json!({}),
+    )
+    .await
+    .assert_problem(403);
+    let closed = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            &format!("/service-sessions/{id}/check-out"),
+            json!({"participants": 12}),
+        )
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    assert!(closed.json["ended_at"].is_string());
+    assert_eq!(closed.json["participants"], 12);
+    assert_eq!(closed.json["needs_attention"], false);
+    app.send_json(
+        &w.member.token,
+        Method::POST,
+        &format!("/service-sessions/{id}/check-out"),
+        json!({}),
+    )
+    .await
+    .assert_problem(409);
+    app.send_json(
+        &w.officer.token,
+        Method::POST,
+        "/service-sessions/check-in",
+        json!({"community_id": w.community, "activity": "taichi"}),
+    )
+    .await
+    .assert_problem(403);
+}
+
+#[tokio::test]
+async fn a_check_in_left_open_is_closed_at_twelve_hours_and_flagged() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let opened = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions/check-in",
+            json!({"community_id": w.community, "activity": "taichi"}),
+        )
+        .await;
+    let id = opened.json["id"].as_i64().unwrap();
+    let later = Utc::now() + TimeDelta::hours(13);
+    assert_eq!(
+        fitreg::services::session_changes::close_stale(&app.db, later)
+            .await
+            .unwrap(),
+        1
+    );
+    let closed = app.get_ok(&format!("/service-sessions/{id}")).await;
+    assert_eq!(closed["needs_attention"], true);
+    assert_eq!(closed["hours"], 12.0);
+    let history = app.get_ok(&format!("/service-sessions/{id}/history")).await;
+    assert_eq!(history[0]["action"], "auto_close");
+    assert_eq!(
+        fitreg::services::session_changes::close_stale(&app.db, later)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_accepted_correction_changes_the_session_keeps_history_and_mails_the_person() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with_smtp(&smtp.url()).await;
+    let w = world(&app).await;
+    let start = ago(30);
+    let logged = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, start, start + TimeDelta::hours(2)),
+        )
+        .await
+        .json;
+    let id = logged["id"].clone();
+    let path = format!("/service-sessions/{id}/corrections");
+    let correct = |body: Value| app.send_json(&w.member.token, Method::POST, &path, body);
+    correct(json!({"participants": 40, "reason": "少记了人数"}))
+        .await
+        .assert_problem(409);
+    app.send_json(
+        &w.officer.token,
+        Method::POST,
+        &format!("/service-sessions/{id}/review"),
+        json!({"decision": "approve"}),
+    )
+    .await;
+    smtp.wait_for(1, std::time::Duration::from_secs(20)).await;
+
+    correct(json!({"reason": "nothing"}))
+        .await
+        .assert_problem(422);
+    correct(json!({"participants": 40}))
+        .await
+        .assert_problem(400);
+    let too_long =
+        correct(json!({"ended_at": (start + TimeDelta::hours(13)).to_rfc3339(), "reason": "x"}))
+            .await;
+    too_long.assert_problem(422);
+    let filed = correct(json!({"ended_at": (start + TimeDelta::hours(3)).to_rfc3339(), "participants": 40, "reason": "活动延长了一小时"})).await;
+    assert_eq!(filed.status, 201, "{}", filed.text);
+    correct(json!({"participants": 41, "reason": "again"}))
+        .await
+        .assert_problem(409);
+    let cid = filed.json["id"].clone();
+    app.send_json(
+        &w.member.token,
+        Method::POST,
+        &format!("/corrections/{cid}/review"),
+        json!({"decision": "accept"}),
+    )
+    .await
+    .assert_problem(403);
+    app.send_json(
+        &w.officer.token,
+        Method::POST,
+        &format!("/corrections/{cid}/review"),
+        json!({"decision": "reject"}),
+    )
+    .await
+    .assert_problem(422);
+    let accepted = app
+        .send_json(
+            &w.officer.token,
+            Method::POST,
+            &format!("/corrections/{cid}/review"),
+            json!({"decision": "accept"}),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.text);
+    assert_eq!(accepted.json["status"], "accepted");
+
+    let session = app.get_ok(&format!("/service-sessions/{id}")).await;
+    assert_eq!(session["hours"], 3.0);
+    assert_eq!(session["participants"], 40);
+    assert_eq!(session["status"], "approved");
+    let history = app.get_ok(&format!("/service-sessions/{id}/history")).await;
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["approve", "correct"]);
+    assert_eq!(
+        history[1]["before"]["participants"], 25,
+        "the old values are kept"
+    );
+    assert_eq!(history[1]["after"]["participants"], 40);
+    assert_eq!(history[1]["reason"], "活动延长了一小时");
+    let mails = smtp.wait_for(2, std::time::Duration::from_secs(20)).await;
+    assert!(
+        mails.iter().any(|m| m.subject().contains("更正")),
+        "the person hears of the correction"
+    );
+    app.send_json(
+        &w.officer.token,
+        Method::POST,
+        &format!("/corrections/{cid}/review"),
+        json!({"decision": "accept"}),
+    )
+    .await
+    .assert_problem(409);
+}

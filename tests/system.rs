@@ -294,6 +294,19 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
             "revoke_service_session",
         ),
         ("/people/{id}/service-summary", "get", "get_service_summary"),
+        ("/service-sessions/check-in", "post", "check_in"),
+        ("/service-sessions/{id}/check-out", "post", "check_out"),
+        (
+            "/service-sessions/{id}/corrections",
+            "post",
+            "request_correction",
+        ),
+        ("/corrections/{id}/review", "post", "review_correction"),
+        (
+            "/service-sessions/{id}/history",
+            "get",
+            "get_service_session_history",
+        ),
     ];
     for (path, method, operation_id) in expected {
         let operation = &paths[path][method];

@@ -93,10 +93,87 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
-            .await
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(SessionCorrection::Table)
+                    .if_not_exists()
+                    .col(pk_auto(SessionCorrection::Id))
+                    .col(integer(SessionCorrection::SessionId))
+                    .col(integer_null(SessionCorrection::RequestedBy))
+                    .col(text(SessionCorrection::Reason))
+                    .col(text(SessionCorrection::Changes))
+                    .col(string_len(SessionCorrection::Status, 16))
+                    .col(integer_null(SessionCorrection::ReviewedBy))
+                    .col(timestamp_with_time_zone_null(SessionCorrection::ReviewedAt))
+                    .col(text_null(SessionCorrection::ReviewNote))
+                    .col(timestamp_with_time_zone(SessionCorrection::CreatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_session_correction_session")
+                            .from(SessionCorrection::Table, SessionCorrection::SessionId)
+                            .to(ServiceSession::Table, ServiceSession::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(SessionHistory::Table)
+                    .if_not_exists()
+                    .col(pk_auto(SessionHistory::Id))
+                    .col(integer(SessionHistory::SessionId))
+                    .col(string_len(SessionHistory::Action, 32))
+                    .col(integer_null(SessionHistory::ChangedBy))
+                    .col(timestamp_with_time_zone(SessionHistory::ChangedAt))
+                    .col(text_null(SessionHistory::Reason))
+                    .col(text(SessionHistory::Before))
+                    .col(text(SessionHistory::After))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_session_history_session")
+                            .from(SessionHistory::Table, SessionHistory::SessionId)
+                            .to(ServiceSession::Table, ServiceSession::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for (name, table, column) in [
+            (
+                "idx_session_correction_session",
+                SessionCorrection::Table.into_iden(),
+                SessionCorrection::SessionId.into_iden(),
+            ),
+            (
+                "idx_session_history_session",
+                SessionHistory::Table.into_iden(),
+                SessionHistory::SessionId.into_iden(),
+            ),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(table)
+                        .col(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            SessionHistory::Table.into_iden(),
+            SessionCorrection::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
         manager
             .drop_table(Table::drop().table(SessionIdempotency::Table).to_owned())
             .await?;
@@ -138,4 +215,32 @@ enum SessionIdempotency {
     RequestHash,
     SessionId,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum SessionCorrection {
+    Table,
+    Id,
+    SessionId,
+    RequestedBy,
+    Reason,
+    Changes,
+    Status,
+    ReviewedBy,
+    ReviewedAt,
+    ReviewNote,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum SessionHistory {
+    Table,
+    Id,
+    SessionId,
+    Action,
+    ChangedBy,
+    ChangedAt,
+    Reason,
+    Before,
+    After,
 }

@@ -20,6 +20,7 @@ mod people_files;
 mod policy;
 mod regions;
 mod service_sessions;
+mod session_changes;
 mod sport_items;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -71,6 +72,7 @@ type Apis = (
     assignments::AssignmentsApi,
     coverage::CoverageApi,
     service_sessions::ServiceSessionsApi,
+    session_changes::SessionChangesApi,
 );
 
 /// The OpenAPI service holding every endpoint.
@@ -89,6 +91,7 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
         assignments::AssignmentsApi::new(state),
         coverage::CoverageApi::new(state),
         service_sessions::ServiceSessionsApi::new(state),
+        session_changes::SessionChangesApi::new(state),
     );
     OpenApiService::new(apis, "fitreg", env!("CARGO_PKG_VERSION"))
         .description(

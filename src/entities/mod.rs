@@ -16,6 +16,8 @@ pub mod qualification;
 pub mod scheduled_run;
 pub mod service_session;
 pub mod session;
+pub mod session_correction;
+pub mod session_history;
 pub mod session_idempotency;
 pub mod sport_item;
 pub mod street;

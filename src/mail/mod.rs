@@ -46,6 +46,9 @@ pub enum MailKind {
     /// A service session was approved or rejected.
     #[sea_orm(string_value = "session_reviewed")]
     SessionReviewed,
+    /// An approved service session was corrected.
+    #[sea_orm(string_value = "session_corrected")]
+    SessionCorrected,
 }
 
 /// Where a mail is in its delivery.
@@ -91,6 +94,12 @@ pub enum Mail<'a> {
         link: String,
         expires_at: DateTime<Utc>,
     },
+    SessionCorrected {
+        name: &'a str,
+        community: &'a str,
+        started_at: DateTime<Utc>,
+        hours: f64,
+    },
     SessionReviewed {
         name: &'a str,
         community: &'a str,
@@ -119,6 +128,7 @@ impl Mail<'_> {
             Mail::PasswordReset { .. } => MailKind::PasswordReset,
             Mail::CoverageAlert { .. } => MailKind::CoverageAlert,
             Mail::SessionReviewed { .. } => MailKind::SessionReviewed,
+            Mail::SessionCorrected { .. } => MailKind::SessionCorrected,
         }
     }
 
@@ -126,6 +136,7 @@ impl Mail<'_> {
         match self {
             Mail::Invitation { .. } => "【fitreg】账户激活邀请".to_owned(),
             Mail::PasswordReset { .. } => "【fitreg】重置密码".to_owned(),
+            Mail::SessionCorrected { .. } => "【fitreg】服务记录已更正".to_owned(),
             Mail::SessionReviewed { approved: true, .. } => {
                 "【fitreg】服务记录已审核通过".to_owned()
             }
@@ -168,6 +179,16 @@ impl Mail<'_> {
                  请在 {expires} 前打开以下链接设置新密码（1 小时内有效，只能使用一次）：\n{link}\n\n\
                  如果这不是您本人的操作，请忽略本邮件，您的密码不会改变。",
                 expires = district_time(*expires_at),
+            ),
+            Mail::SessionCorrected {
+                name,
+                community,
+                started_at,
+                hours,
+            } => format!(
+                "{name}，您好：\n\n您在{community}的志愿服务记录已按更正申请修改：开始时间 {}，服务时长 {hours} 小时。\n\
+                 修改前的内容保留在该记录的历史中。",
+                district_time(*started_at)
             ),
             Mail::SessionReviewed {
                 name,

@@ -188,16 +188,24 @@ async fn communities_on(
     sql.push_str(" ORDER BY code");
     let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
 
+    // People per community, role and employment, folded into one row per community. Assignments
+    // of one person, community and role never overlap, so counting rows counts people.
     let mut sql = String::from(
-        "SELECT a.community_id, a.role, a.employment, COUNT(DISTINCT a.person_id) FROM assignment a \
-         WHERE a.starts_on <= ? AND (a.ends_on IS NULL OR a.ends_on > ?)",
+        "SELECT community_id, \
+           CAST(SUM(CASE WHEN role = 'community_sports_administrator' AND employment = 'full_time' THEN n ELSE 0 END) AS BIGINT), \
+           CAST(SUM(CASE WHEN role = 'community_sports_administrator' AND (employment IS NULL OR employment <> 'full_time') THEN n ELSE 0 END) AS BIGINT), \
+           CAST(SUM(CASE WHEN role = 'social_sports_instructor' THEN n ELSE 0 END) AS BIGINT), \
+           CAST(SUM(CASE WHEN role = 'fitness_volunteer' THEN n ELSE 0 END) AS BIGINT), \
+           CAST(SUM(CASE WHEN role = 'scientific_fitness_instructor' THEN n ELSE 0 END) AS BIGINT) \
+         FROM (SELECT a.community_id, a.role, a.employment, COUNT(*) AS n FROM assignment a \
+               WHERE a.starts_on <= ? AND (a.ends_on IS NULL OR a.ends_on > ?)",
     );
     let mut values: Vec<Value> = vec![day.into(), day.into()];
     if let Some(id) = street_id {
         sql.push_str(" AND a.community_id IN (SELECT id FROM community WHERE street_id = ?)");
         values.push(id.into());
     }
-    sql.push_str(" GROUP BY a.community_id, a.role, a.employment");
+    sql.push_str(" GROUP BY a.community_id, a.role, a.employment) per_role GROUP BY community_id");
     #[derive(Default)]
     struct Counts {
         full: i64,
@@ -208,19 +216,16 @@ async fn communities_on(
     }
     let mut counts: HashMap<i32, Counts> = HashMap::new();
     for row in db.query_all_raw(statement(backend, &sql, values)).await? {
-        let community_id: i32 = row.try_get_by_index(0)?;
-        let role: String = row.try_get_by_index(1)?;
-        let employment: Option<String> = row.try_get_by_index(2)?;
-        let n: i64 = row.try_get_by_index(3)?;
-        let entry = counts.entry(community_id).or_default();
-        match role.as_str() {
-            ADMINISTRATOR if employment.as_deref() == Some("full_time") => entry.full += n,
-            ADMINISTRATOR => entry.part += n,
-            "social_sports_instructor" => entry.instructors += n,
-            "fitness_volunteer" => entry.volunteers += n,
-            "scientific_fitness_instructor" => entry.scientific += n,
-            _ => {}
-        }
+        counts.insert(
+            row.try_get_by_index(0)?,
+            Counts {
+                full: row.try_get_by_index(1)?,
+                part: row.try_get_by_index(2)?,
+                instructors: row.try_get_by_index(3)?,
+                volunteers: row.try_get_by_index(4)?,
+                scientific: row.try_get_by_index(5)?,
+            },
+        );
     }
 
     let mut out = Vec::with_capacity(rows.len());

@@ -594,8 +594,7 @@ async fn write_rows(
 
     let held: HashSet<(i32, QualificationKind)> =
         held_qualifications(txn, &context.existing).await?;
-    let open: HashSet<(i32, i32, QualificationKind)> =
-        open_assignments(txn, &context.existing).await?;
+    let terms = assignment_terms(txn, &context.existing).await?;
     let mut specialties = Vec::new();
     let mut qualifications = Vec::new();
     let mut assignments = Vec::new();
@@ -636,8 +635,18 @@ async fn write_rows(
                 updated.insert(person_id);
             }
         }
+        // Like a single assignment, an imported one may not overlap a term of the same person,
+        // community and role: it is open-ended, so any term not ended by its start overlaps.
+        let overlaps = |community_id: i32, kind: QualificationKind| {
+            terms
+                .get(&(person_id, community_id, kind))
+                .is_some_and(|ends| {
+                    ends.iter()
+                        .any(|end| end.is_none_or(|end| end > row.certified_on))
+                })
+        };
         if let (Some(community_id), Some(kind)) = (row.community_id, row.role)
-            && !open.contains(&(person_id, community_id, kind))
+            && !overlaps(community_id, kind)
         {
             assignments.push(assignment::ActiveModel {
                 person_id: Set(person_id),
@@ -707,28 +716,36 @@ async fn held_qualifications(
     Ok(held)
 }
 
-async fn open_assignments(
+/// The end days of every assignment term of the already registered people, by person,
+/// community and role.
+async fn assignment_terms(
     txn: &impl ConnectionTrait,
     existing: &HashMap<String, person::Model>,
-) -> Result<HashSet<(i32, i32, QualificationKind)>, AppError> {
+) -> Result<HashMap<(i32, i32, QualificationKind), Vec<Option<NaiveDate>>>, AppError> {
     let ids: Vec<i32> = existing.values().map(|p| p.id).collect();
-    let mut open = HashSet::new();
+    let mut terms: HashMap<(i32, i32, QualificationKind), Vec<Option<NaiveDate>>> = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<(i32, i32, QualificationKind)> = assignment::Entity::find()
-            .select_only()
-            .columns([
-                assignment::Column::PersonId,
-                assignment::Column::CommunityId,
-                assignment::Column::Role,
-            ])
-            .filter(assignment::Column::PersonId.is_in(chunk.iter().copied()))
-            .filter(assignment::Column::EndsOn.is_null())
-            .into_tuple()
-            .all(txn)
-            .await?;
-        open.extend(rows);
+        let rows: Vec<(i32, i32, QualificationKind, Option<NaiveDate>)> =
+            assignment::Entity::find()
+                .select_only()
+                .columns([
+                    assignment::Column::PersonId,
+                    assignment::Column::CommunityId,
+                    assignment::Column::Role,
+                    assignment::Column::EndsOn,
+                ])
+                .filter(assignment::Column::PersonId.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(txn)
+                .await?;
+        for (person_id, community_id, role, ends_on) in rows {
+            terms
+                .entry((person_id, community_id, role))
+                .or_default()
+                .push(ends_on);
+        }
     }
-    Ok(open)
+    Ok(terms)
 }
 
 /// Removes what an import wrote, unless its people have gained other records or changed since.

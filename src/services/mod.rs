@@ -19,6 +19,7 @@ pub mod qualifications;
 pub mod regions;
 pub mod seed;
 pub mod service_sessions;
+pub mod session_changes;
 pub mod sport_items;
 
 use sea_orm::{ConnectionTrait, DbErr, PaginatorTrait, SelectorTrait};

@@ -192,20 +192,8 @@ pub async fn create(
             "the person held no active qualification on that day",
         ));
     }
-    let overlapping = service_session::Entity::find()
-        .filter(service_session::Column::PersonId.eq(person_id))
-        .filter(
-            service_session::Column::Status
-                .is_in([SessionStatus::Pending, SessionStatus::Approved]),
-        )
-        .filter(service_session::Column::StartedAt.lt(new.ended_at))
-        .filter(
-            Condition::any()
-                .add(service_session::Column::EndedAt.is_null())
-                .add(service_session::Column::EndedAt.gt(new.started_at)),
-        )
-        .one(&txn)
-        .await?;
+    let overlapping =
+        overlapping(&txn, person_id, new.started_at, Some(new.ended_at), None).await?;
     if let Some(other) = overlapping {
         return Err(AppError::conflict(
             "started_at",
@@ -266,9 +254,38 @@ pub async fn create(
     Ok(Created::New(created))
 }
 
+/// Another pending or approved session of the person that overlaps `[start, end)` (an open end
+/// reaches forever), except `except`.
+pub(super) async fn overlapping(
+    txn: &impl ConnectionTrait,
+    person_id: i32,
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+    except: Option<i32>,
+) -> Result<Option<service_session::Model>, AppError> {
+    let mut select = service_session::Entity::find()
+        .filter(service_session::Column::PersonId.eq(person_id))
+        .filter(
+            service_session::Column::Status
+                .is_in([SessionStatus::Pending, SessionStatus::Approved]),
+        )
+        .filter(
+            Condition::any()
+                .add(service_session::Column::EndedAt.is_null())
+                .add(service_session::Column::EndedAt.gt(start)),
+        );
+    if let Some(end) = end {
+        select = select.filter(service_session::Column::StartedAt.lt(end));
+    }
+    if let Some(id) = except {
+        select = select.filter(service_session::Column::Id.ne(id));
+    }
+    Ok(select.one(txn).await?)
+}
+
 /// The person row, locked for the rest of the transaction on PostgreSQL so that two sessions of
 /// one person are checked for overlap one after the other (SQLite serialises writers already).
-async fn lock_person(
+pub(super) async fn lock_person(
     txn: &impl ConnectionTrait,
     person_id: i32,
 ) -> Result<person::Model, AppError> {
@@ -284,7 +301,7 @@ async fn lock_person(
 
 /// Whether the person held a qualification on the district day of `at`: certified by then and not
 /// revoked before.
-async fn qualified_at(
+pub(super) async fn qualified_at(
     txn: &impl ConnectionTrait,
     person_id: i32,
     at: DateTime<Utc>,
@@ -412,18 +429,11 @@ pub async fn review(
     }
     let txn = db::begin_write(db).await?;
     let before = get(&txn, caller, id).await?;
-    let street_id = community::Entity::find_by_id(before.community_id)
-        .one(&txn)
-        .await?
-        .map(|c| c.street_id);
-    caller.require(
-        caller.role != Role::Member
-            && street_id.is_some_and(|s| caller.can_write(Target::Street(s))),
-        "review sessions of this community",
-    )?;
-    if caller.person_id == Some(before.person_id) {
-        return Err(AppError::Forbidden(
-            "nobody reviews sessions of their own person".into(),
+    ensure_reviewer(&txn, caller, &before).await?;
+    if before.ended_at.is_none() {
+        return Err(AppError::conflict(
+            "ended_at",
+            "the session is still open: check out first",
         ));
     }
     if before.status != SessionStatus::Pending {
@@ -453,6 +463,7 @@ pub async fn review(
     } else {
         "reject"
     };
+    super::session_changes::record_history(&txn, caller, action, note, &before, &after).await?;
     Entry::new(action, "service_session", id)
         .before(&before)
         .after(&after)
@@ -461,6 +472,52 @@ pub async fn review(
     notify(&txn, &after).await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// Reviewers are the officers of the session's street and the bureau, never the session's person.
+pub(super) async fn ensure_reviewer(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    session: &service_session::Model,
+) -> Result<(), AppError> {
+    let street_id = community::Entity::find_by_id(session.community_id)
+        .one(txn)
+        .await?
+        .map(|c| c.street_id);
+    caller.require(
+        caller.role != Role::Member
+            && street_id.is_some_and(|s| caller.can_write(Target::Street(s))),
+        "review sessions of this community",
+    )?;
+    if caller.person_id == Some(session.person_id) {
+        return Err(AppError::Forbidden(
+            "nobody reviews sessions of their own person".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Mails the person that a correction changed a session.
+pub(super) async fn notify_corrected(
+    txn: &impl ConnectionTrait,
+    session: &service_session::Model,
+) -> Result<(), AppError> {
+    let person = people::find(txn, session.person_id).await?;
+    let Some(email) = person.email.as_deref() else {
+        return Ok(());
+    };
+    let community = community::Entity::find_by_id(session.community_id)
+        .one(txn)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let mail = crate::mail::Mail::SessionCorrected {
+        name: &person.name,
+        community: &community,
+        started_at: session.started_at,
+        hours: crate::domain::hours::hours(i64::from(session.quarters)),
+    };
+    crate::mail::enqueue(txn, email, &mail).await
 }
 
 /// Mails the person the outcome of a review, when the person has an address.
@@ -506,6 +563,7 @@ pub async fn withdraw(
         ));
     }
     let after = transition(&txn, &before, SessionStatus::Withdrawn, None).await?;
+    super::session_changes::record_history(&txn, caller, "withdraw", None, &before, &after).await?;
     Entry::new("withdraw", "service_session", id)
         .before(&before)
         .after(&after)
@@ -536,6 +594,8 @@ pub async fn revoke(
         ));
     }
     let after = transition(&txn, &before, SessionStatus::Revoked, Some(note)).await?;
+    super::session_changes::record_history(&txn, caller, "revoke", Some(note), &before, &after)
+        .await?;
     Entry::new("revoke", "service_session", id)
         .before(&before)
         .after(&after)

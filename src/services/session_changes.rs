@@ -1,0 +1,498 @@
+//! What happens to a service session after it is logged, apart from its review: check-in and
+//! check-out at the server's clock (closed at 12 hours and flagged when left open), corrections of
+//! approved sessions accepted by their reviewer, and the history that keeps every change.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::{Map, Value, json};
+
+use super::{
+    audit::Entry,
+    service_sessions::{self, CLOCK_SKEW, MAX_DURATION},
+};
+use crate::{
+    auth::{Caller, Target},
+    db,
+    domain::{
+        FieldViolation,
+        account::Role,
+        hours::quarter_hours,
+        person::{SessionSource, SessionStatus},
+    },
+    entities::{community, service_session, session_correction, session_history, sport_item},
+    error::AppError,
+};
+
+/// Writes one history entry: the session before and after a change.
+pub async fn record_history(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    action: &str,
+    reason: Option<&str>,
+    before: &service_session::Model,
+    after: &service_session::Model,
+) -> Result<(), AppError> {
+    let json = |m: &service_session::Model| serde_json::to_string(m).unwrap_or_default();
+    session_history::Entity::insert(session_history::ActiveModel {
+        session_id: Set(before.id),
+        action: Set(action.to_owned()),
+        changed_by: Set(caller.account_id),
+        changed_at: Set(Utc::now()),
+        reason: Set(reason.map(str::to_owned)),
+        before: Set(json(before)),
+        after: Set(json(after)),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?;
+    Ok(())
+}
+
+/// The history of a session the caller may read, oldest first.
+pub async fn history(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+) -> Result<Vec<session_history::Model>, AppError> {
+    service_sessions::get(db, caller, id).await?;
+    Ok(session_history::Entity::find()
+        .filter(session_history::Column::SessionId.eq(id))
+        .order_by_asc(session_history::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Opens a session for the calling member at the server's clock.
+pub async fn check_in(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    community_id: i32,
+    activity: &str,
+) -> Result<service_session::Model, AppError> {
+    let person_id = match (caller.role, caller.person_id) {
+        (Role::Member, Some(id)) => id,
+        _ => {
+            return Err(AppError::Forbidden(
+                "only members check in, for themselves".into(),
+            ));
+        }
+    };
+    if sport_item::Entity::find()
+        .filter(sport_item::Column::Code.eq(activity))
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::invalid(
+            "activity",
+            format!("unknown sport item {activity:?}"),
+        ));
+    }
+    let txn = db::begin_write(db).await?;
+    service_sessions::lock_person(&txn, person_id).await?;
+    let now = Utc::now();
+    let community = community::Entity::find_by_id(community_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::invalid("community_id", "no such community"))?;
+    if !community.active {
+        return Err(AppError::invalid(
+            "community_id",
+            "the community is inactive",
+        ));
+    }
+    if !service_sessions::qualified_at(&txn, person_id, now).await? {
+        return Err(AppError::invalid(
+            "person_id",
+            "you hold no active qualification today",
+        ));
+    }
+    let open_or_later = service_sessions::overlapping(&txn, person_id, now, None, None).await?;
+    if let Some(other) = open_or_later {
+        return Err(AppError::conflict(
+            "started_at",
+            format!("session {} is still open or overlaps now", other.id),
+        ));
+    }
+    let created = service_session::ActiveModel {
+        person_id: Set(person_id),
+        community_id: Set(community.id),
+        started_at: Set(now),
+        ended_at: Set(None),
+        activity: Set(activity.to_owned()),
+        participants: Set(0),
+        description: Set(String::new()),
+        status: Set(SessionStatus::Pending),
+        quarters: Set(0),
+        source: Set(SessionSource::Checkin.as_str().to_owned()),
+        needs_attention: Set(false),
+        created_by: Set(caller.account_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    Entry::new("check_in", "service_session", created.id)
+        .after(&created)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Closes the caller's open check-in now; past 12 hours it closes at 12 hours, flagged.
+pub async fn check_out(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+    participants: Option<i32>,
+    description: Option<String>,
+) -> Result<service_session::Model, AppError> {
+    if participants.is_some_and(|p| !(0..=100_000).contains(&p)) {
+        return Err(AppError::invalid(
+            "participants",
+            "must be between 0 and 100000",
+        ));
+    }
+    let txn = db::begin_write(db).await?;
+    let before = service_sessions::get(&txn, caller, id).await?;
+    caller.require(
+        caller.person_id == Some(before.person_id),
+        "check out another person's session",
+    )?;
+    if before.ended_at.is_some() {
+        return Err(AppError::conflict(
+            "ended_at",
+            "the session is closed already",
+        ));
+    }
+    let after = close(&txn, &before, Utc::now(), participants, description).await?;
+    let action = if after.needs_attention {
+        "auto_close"
+    } else {
+        "check_out"
+    };
+    record_history(&txn, caller, action, None, &before, &after).await?;
+    Entry::new(action, "service_session", id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+async fn close(
+    txn: &impl ConnectionTrait,
+    before: &service_session::Model,
+    now: DateTime<Utc>,
+    participants: Option<i32>,
+    description: Option<String>,
+) -> Result<service_session::Model, AppError> {
+    let limit = before.started_at + MAX_DURATION;
+    let (ended_at, flagged) = if now > limit {
+        (limit, true)
+    } else {
+        (now, false)
+    };
+    let mut active: service_session::ActiveModel = before.clone().into();
+    active.ended_at = Set(Some(ended_at));
+    active.quarters = Set(quarter_hours(before.started_at, ended_at));
+    active.needs_attention = Set(flagged);
+    if let Some(participants) = participants {
+        active.participants = Set(participants);
+    }
+    if let Some(description) = description {
+        active.description = Set(description.trim().to_owned());
+    }
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(txn).await?)
+}
+
+/// Closes every check-in open for more than 12 hours at its 12th hour and flags it; returns how
+/// many. The server runs this every minute.
+pub async fn close_stale(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let txn = db::begin_write(db).await?;
+    let stale = service_session::Entity::find()
+        .filter(service_session::Column::EndedAt.is_null())
+        .filter(service_session::Column::StartedAt.lt(now - MAX_DURATION))
+        .all(&txn)
+        .await?;
+    let system = Caller::system();
+    for before in &stale {
+        let after = close(&txn, before, now, None, None).await?;
+        record_history(
+            &txn,
+            &system,
+            "auto_close",
+            Some("open for more than 12 hours"),
+            before,
+            &after,
+        )
+        .await?;
+        Entry::new("auto_close", "service_session", before.id)
+            .before(before)
+            .after(&after)
+            .record(&txn, &system)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(stale.len())
+}
+
+/// The fields a correction may change.
+#[derive(Debug, Clone, Default)]
+pub struct Correction {
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub activity: Option<String>,
+    pub participants: Option<i32>,
+    pub description: Option<String>,
+    pub reason: String,
+}
+
+/// Files a correction of an approved session: by its person, or an officer of its street, or the
+/// bureau.
+pub async fn request_correction(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    session_id: i32,
+    correction: Correction,
+) -> Result<session_correction::Model, AppError> {
+    let reason = correction.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(AppError::invalid("reason", "must be 1 to 1000 characters"));
+    }
+    let txn = db::begin_write(db).await?;
+    let session = service_sessions::get(&txn, caller, session_id).await?;
+    let street_id = community::Entity::find_by_id(session.community_id)
+        .one(&txn)
+        .await?
+        .map(|c| c.street_id);
+    let allowed = caller.person_id == Some(session.person_id)
+        || street_id
+            .is_some_and(|s| caller.role != Role::Member && caller.can_write(Target::Street(s)));
+    caller.require(allowed, "correct this session")?;
+    if session.status != SessionStatus::Approved {
+        return Err(AppError::conflict(
+            "status",
+            "only approved sessions are corrected; edit or withdraw a pending one",
+        ));
+    }
+    let changes = changes_of(&correction);
+    if changes.is_empty() {
+        return Err(AppError::invalid(
+            "body",
+            "name at least one field to correct",
+        ));
+    }
+    let (start, end) = (
+        correction.started_at.unwrap_or(session.started_at),
+        correction.ended_at.or(session.ended_at),
+    );
+    check_times(start, end)?;
+    if let Some(activity) = &correction.activity
+        && sport_item::Entity::find()
+            .filter(sport_item::Column::Code.eq(activity.as_str()))
+            .one(&txn)
+            .await?
+            .is_none()
+    {
+        return Err(AppError::invalid(
+            "activity",
+            format!("unknown sport item {activity:?}"),
+        ));
+    }
+    let pending = session_correction::Entity::find()
+        .filter(session_correction::Column::SessionId.eq(session_id))
+        .filter(session_correction::Column::Status.eq("pending"))
+        .one(&txn)
+        .await?;
+    if pending.is_some() {
+        return Err(AppError::conflict(
+            "session",
+            "a correction of this session waits for review already",
+        ));
+    }
+    let created = session_correction::ActiveModel {
+        session_id: Set(session_id),
+        requested_by: Set(caller.account_id),
+        reason: Set(reason.to_owned()),
+        changes: Set(Value::Object(changes).to_string()),
+        status: Set("pending".to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    Entry::new("request_correction", "service_session", session_id)
+        .after(&created)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+fn changes_of(c: &Correction) -> Map<String, Value> {
+    let mut changes = Map::new();
+    if let Some(v) = c.started_at {
+        changes.insert("started_at".into(), json!(v));
+    }
+    if let Some(v) = c.ended_at {
+        changes.insert("ended_at".into(), json!(v));
+    }
+    if let Some(v) = &c.activity {
+        changes.insert("activity".into(), json!(v));
+    }
+    if let Some(v) = c.participants {
+        changes.insert("participants".into(), json!(v));
+    }
+    if let Some(v) = &c.description {
+        changes.insert("description".into(), json!(v.trim()));
+    }
+    changes
+}
+
+fn check_times(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> Result<(), AppError> {
+    let Some(end) = end else { return Ok(()) };
+    let mut violations = Vec::new();
+    if end <= start {
+        violations.push(FieldViolation::new("ended_at", "must be after started_at"));
+    } else if end - start > MAX_DURATION {
+        violations.push(FieldViolation::new(
+            "ended_at",
+            "a session lasts at most 12 hours",
+        ));
+    }
+    if end > Utc::now() + CLOCK_SKEW {
+        violations.push(FieldViolation::new("ended_at", "must not be in the future"));
+    }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::violations(violations))
+    }
+}
+
+/// Accepts or rejects a correction: by the officer of the session's street or the bureau, never by
+/// the session's person. Accepting changes the session, keeps the old values in its history and
+/// tells the person by mail; rejecting needs a note.
+pub async fn review_correction(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    correction_id: i32,
+    accept: bool,
+    note: Option<&str>,
+) -> Result<session_correction::Model, AppError> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if !accept && note.is_none() {
+        return Err(AppError::invalid(
+            "note",
+            "is required to reject a correction",
+        ));
+    }
+    let txn = db::begin_write(db).await?;
+    let correction = session_correction::Entity::find_by_id(correction_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("correction", correction_id))?;
+    let session = service_sessions::get(&txn, caller, correction.session_id)
+        .await
+        .map_err(|_| AppError::not_found("correction", correction_id))?;
+    service_sessions::ensure_reviewer(&txn, caller, &session).await?;
+    if correction.status != "pending" {
+        return Err(AppError::conflict(
+            "status",
+            "the correction has been reviewed already",
+        ));
+    }
+    let now = Utc::now();
+    let mut reviewed: session_correction::ActiveModel = correction.clone().into();
+    reviewed.status = Set(if accept { "accepted" } else { "rejected" }.to_owned());
+    reviewed.reviewed_by = Set(caller.account_id);
+    reviewed.reviewed_at = Set(Some(now));
+    reviewed.review_note = Set(note.map(str::to_owned));
+    let reviewed = reviewed.update(&txn).await?;
+    if accept {
+        let changes: Map<String, Value> =
+            serde_json::from_str(&correction.changes).unwrap_or_default();
+        let get_time = |key: &str| {
+            changes
+                .get(key)
+                .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok())
+        };
+        let started_at = get_time("started_at").unwrap_or(session.started_at);
+        let ended_at = get_time("ended_at").or(session.ended_at);
+        check_times(started_at, ended_at)?;
+        if let (Some(end), Some(other)) = (
+            ended_at,
+            service_sessions::overlapping(
+                &txn,
+                session.person_id,
+                started_at,
+                ended_at,
+                Some(session.id),
+            )
+            .await?,
+        ) {
+            let _ = end;
+            return Err(AppError::conflict(
+                "started_at",
+                format!("the corrected times overlap session {}", other.id),
+            ));
+        }
+        let mut active: service_session::ActiveModel = session.clone().into();
+        active.started_at = Set(started_at);
+        active.ended_at = Set(ended_at);
+        if let Some(end) = ended_at {
+            active.quarters = Set(quarter_hours(started_at, end));
+        }
+        if let Some(activity) = changes.get("activity").and_then(Value::as_str) {
+            active.activity = Set(activity.to_owned());
+        }
+        if let Some(participants) = changes.get("participants").and_then(Value::as_i64) {
+            active.participants = Set(participants as i32);
+        }
+        if let Some(description) = changes.get("description").and_then(Value::as_str) {
+            active.description = Set(description.to_owned());
+        }
+        active.version = Set(session.version + 1);
+        active.updated_at = Set(now);
+        let after = active.update(&txn).await?;
+        record_history(
+            &txn,
+            caller,
+            "correct",
+            Some(&correction.reason),
+            &session,
+            &after,
+        )
+        .await?;
+        Entry::new("correct", "service_session", session.id)
+            .before(&session)
+            .after(&after)
+            .record(&txn, caller)
+            .await?;
+        service_sessions::notify_corrected(&txn, &after).await?;
+    }
+    Entry::new(
+        if accept {
+            "accept_correction"
+        } else {
+            "reject_correction"
+        },
+        "session_correction",
+        correction_id,
+    )
+    .after(&reviewed)
+    .record(&txn, caller)
+    .await?;
+    txn.commit().await?;
+    Ok(reviewed)
+}
