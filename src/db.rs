@@ -45,6 +45,11 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                // Reports scan whole tables: a 64 MiB page cache per connection, memory-mapped
+                // reads and in-memory temporary B-trees keep them off the disk.
+                .pragma("cache_size", "-65536")
+                .pragma("mmap_size", "268435456")
+                .pragma("temp_store", "memory")
         });
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         options.max_connections(POSTGRES_POOL_SIZE);

@@ -790,3 +790,99 @@ async fn an_accepted_correction_changes_the_session_keeps_history_and_mails_the_
     .await
     .assert_problem(409);
 }
+
+#[tokio::test]
+async fn a_certificate_lists_approved_sessions_and_its_code_verifies_publicly() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let auditor = app.user("auditor", None).await;
+    let far_officer = app
+        .user("street_officer", Some(app.street_id("450203002").await))
+        .await;
+    let start = ago(50);
+    for (offset, approve) in [(0, true), (3, true), (6, false)] {
+        let s = start + TimeDelta::hours(offset);
+        let logged = app
+            .send_json(
+                &w.member.token,
+                Method::POST,
+                "/service-sessions",
+                session(w.community, s, s + TimeDelta::minutes(135)),
+            )
+            .await
+            .json;
+        if approve {
+            app.send_json(
+                &w.officer.token,
+                Method::POST,
+                &format!("/service-sessions/{}/review", logged["id"]),
+                json!({"decision": "approve"}),
+            )
+            .await;
+        }
+    }
+    let page = app
+        .get_as(
+            &w.member.token,
+            &format!("/people/{}/certificate", w.person_id),
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.content_type().starts_with("text/html"));
+    let html = &page.text;
+    assert!(html.contains("志愿服务记录证明"));
+    assert!(html.contains("志愿者"), "the person's name");
+    assert!(html.contains("********"), "the ID number is masked");
+    assert!(html.contains("4.50"), "2 x 2.25 approved hours: {html}");
+    assert!(html.contains("广场舞"));
+    let code_start = html.find("<code>").unwrap() + 6;
+    let code = &html[code_start..code_start + 32];
+    assert!(html.contains(&format!("/api/v1/certificates/{code}")));
+    assert!(html.contains("FR-"));
+
+    let check = app
+        .send(app.anon(Method::GET, &format!("/certificates/{code}")))
+        .await;
+    assert_eq!(check.status, 200, "{}", check.text);
+    assert_eq!(check.json["name"], "志**");
+    assert_eq!(check.json["hours"], 4.5);
+    assert_eq!(check.json["sessions"], 2);
+    assert!(
+        !check.text.contains("450203"),
+        "no ID number in the public check"
+    );
+    app.send(app.anon(
+        Method::GET,
+        "/certificates/0123456789abcdef0123456789abcdef",
+    ))
+    .await
+    .assert_problem(404);
+
+    assert_eq!(
+        app.get_as(
+            &w.officer.token,
+            &format!("/people/{}/certificate", w.person_id)
+        )
+        .await
+        .status,
+        200
+    );
+    app.get_as(
+        &far_officer.token,
+        &format!("/people/{}/certificate", w.person_id),
+    )
+    .await
+    .assert_problem(404);
+    app.get_as(
+        &auditor.token,
+        &format!("/people/{}/certificate", w.person_id),
+    )
+    .await
+    .assert_problem(403);
+    app.get(&format!(
+        "/people/{}/certificate?from=2026-02-01&to=2026-01-01",
+        w.person_id
+    ))
+    .await
+    .assert_problem(422);
+}

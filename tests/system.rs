@@ -307,6 +307,8 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
             "get",
             "get_service_session_history",
         ),
+        ("/people/{id}/certificate", "get", "issue_certificate"),
+        ("/certificates/{code}", "get", "verify_certificate"),
     ];
     for (path, method, operation_id) in expected {
         let operation = &paths[path][method];
@@ -348,6 +350,7 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
                 | "/auth/activate"
                 | "/auth/password-reset"
                 | "/auth/password-reset/confirm"
+                | "/certificates/{code}"
         );
         assert_eq!(secured, !open, "{method} {path} security");
     }

@@ -13,6 +13,7 @@ mod m20261203_000001_create_mail;
 mod m20261204_000001_create_people;
 mod m20261205_000001_create_coverage;
 mod m20261206_000001_create_service_sessions;
+mod m20261207_000001_create_certificates;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_create_people::Migration),
             Box::new(m20261205_000001_create_coverage::Migration),
             Box::new(m20261206_000001_create_service_sessions::Migration),
+            Box::new(m20261207_000001_create_certificates::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod assignments;
 mod audit;
 pub mod auth;
+mod certificates;
 mod coverage;
 mod files;
 mod health;
@@ -73,6 +74,7 @@ type Apis = (
     coverage::CoverageApi,
     service_sessions::ServiceSessionsApi,
     session_changes::SessionChangesApi,
+    certificates::CertificatesApi,
 );
 
 /// The OpenAPI service holding every endpoint.
@@ -92,6 +94,7 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
         coverage::CoverageApi::new(state),
         service_sessions::ServiceSessionsApi::new(state),
         session_changes::SessionChangesApi::new(state),
+        certificates::CertificatesApi::new(state),
     );
     OpenApiService::new(apis, "fitreg", env!("CARGO_PKG_VERSION"))
         .description(

@@ -5,6 +5,7 @@ pub mod account_token;
 pub mod assignment;
 pub mod audit_head;
 pub mod audit_log;
+pub mod certificate;
 pub mod community;
 pub mod login_failure;
 pub mod outbox;

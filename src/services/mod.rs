@@ -7,6 +7,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod certificates;
 pub mod coverage;
 pub mod coverage_alerts;
 pub mod coverage_export;

@@ -1,0 +1,226 @@
+//! Drives `POST /api/v1/service-sessions` over HTTP with 32 concurrent clients (one member each)
+//! against the real server on a SQLite file, and reports requests per second and p50/p99 latency,
+//! beside the rate of plain single-row inserts of the same row into the same database. Every
+//! request must succeed: a "database is locked" or "busy" error fails the run.
+//!
+//! Run with `cargo bench --bench sessions [-- REQUESTS_PER_CLIENT]` (default 100).
+
+use std::time::{Duration, Instant};
+
+use chrono::{TimeDelta, Utc};
+use fitreg::{
+    app::{AppState, build_app},
+    config::Config,
+    db,
+    domain::{
+        account::Role,
+        person::{
+            Employment, Gender, PersonStatus, QualificationKind, QualificationStatus, SessionStatus,
+        },
+    },
+    entities::{account, community, person, qualification, service_session},
+    services::seed,
+};
+use poem::{
+    Server,
+    listener::{Acceptor, Listener, TcpListener},
+};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+
+const CLIENTS: usize = 32;
+const PASSWORD: &str = "bench-password-1";
+
+#[tokio::main]
+async fn main() {
+    let per_client: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(100);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let conn = db::connect(&url).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate");
+    seed::run(&conn, None).await.expect("seed");
+    let community = community::Entity::find().one(&conn).await.unwrap().unwrap();
+
+    let config = {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Args {
+            #[command(flatten)]
+            config: Config,
+        }
+        let mut config = Args::parse_from(["fitreg"]).config;
+        config.database_url = url.clone();
+        config
+    };
+    let state = AppState::new(conn.clone(), config);
+    let hash = state.hasher.hash(PASSWORD).await.unwrap();
+    let now = Utc::now();
+    let mut usernames = Vec::new();
+    for i in 0..CLIENTS {
+        let p = person::ActiveModel {
+            name: Set(format!("压测{i}")),
+            gender: Set(Gender::Male),
+            birth_date: Set(chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()),
+            id_number: Set(format!("{i:018}")),
+            phone: Set(format!("139{i:08}")),
+            street_id: Set(community.street_id),
+            status: Set(PersonStatus::Active),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&conn)
+        .await
+        .unwrap();
+        qualification::ActiveModel {
+            person_id: Set(p.id),
+            kind: Set(QualificationKind::FitnessVolunteer),
+            certified_on: Set(chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()),
+            status: Set(QualificationStatus::Active),
+            employment: Set(None::<Employment>),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&conn)
+        .await
+        .unwrap();
+        let username = format!("bench-member-{i}");
+        account::ActiveModel {
+            username: Set(username.clone()),
+            role: Set(Role::Member),
+            person_id: Set(Some(p.id)),
+            street_id: Set(Some(community.street_id)),
+            password_hash: Set(Some(hash.clone())),
+            disabled: Set(false),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&conn)
+        .await
+        .unwrap();
+        usernames.push(username);
+    }
+
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    let address = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = Server::new_with_acceptor(acceptor)
+            .run(build_app(state))
+            .await;
+    });
+    let client = reqwest::Client::new();
+    let base = format!("http://{address}/api/v1");
+    let mut tokens = Vec::new();
+    for username in &usernames {
+        let reply: serde_json::Value = client
+            .post(format!("{base}/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.push(reply["token"].as_str().unwrap().to_owned());
+    }
+
+    // Each client logs consecutive 10-minute sessions of its own person over the last days.
+    let started = Instant::now();
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .map(|token| {
+            let client = client.clone();
+            let base = base.clone();
+            let community_id = community.id;
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(per_client);
+                let mut failures = Vec::new();
+                let first = Utc::now() - TimeDelta::days(20);
+                for n in 0..per_client {
+                    let start = first + TimeDelta::minutes(10 * n as i64);
+                    let body = serde_json::json!({"community_id": community_id, "started_at": start,
+                        "ended_at": start + TimeDelta::minutes(10), "activity": "square_dance", "participants": 10});
+                    let sent = Instant::now();
+                    let reply = client.post(format!("{base}/service-sessions")).bearer_auth(&token).json(&body).send().await;
+                    latencies.push(sent.elapsed());
+                    match reply {
+                        Ok(r) if r.status() == 201 => {}
+                        Ok(r) => failures.push(format!("{}: {}", r.status(), r.text().await.unwrap_or_default())),
+                        Err(e) => failures.push(e.to_string()),
+                    }
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let mut latencies: Vec<Duration> = Vec::new();
+    let mut failures = Vec::new();
+    for task in tasks {
+        let (l, f) = task.await.unwrap();
+        latencies.extend(l);
+        failures.extend(f);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let total = latencies.len();
+    println!(
+        "POST /service-sessions, {CLIENTS} clients x {per_client}: {total} requests in {:.2} s = {:.0} req/s; p50 {:.1} ms, p99 {:.1} ms; {} failed",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0,
+        failures.len()
+    );
+
+    // The floor: the same row inserted directly, one transaction each.
+    let inserts = 2000;
+    let person = person::Entity::find().one(&conn).await.unwrap().unwrap();
+    let started = Instant::now();
+    for n in 0..inserts {
+        let start = Utc::now() - TimeDelta::days(400) + TimeDelta::minutes(10 * n as i64);
+        service_session::ActiveModel {
+            person_id: Set(person.id),
+            community_id: Set(community.id),
+            started_at: Set(start),
+            ended_at: Set(Some(start + TimeDelta::minutes(10))),
+            activity: Set("square_dance".into()),
+            participants: Set(10),
+            description: Set(String::new()),
+            status: Set(SessionStatus::Pending),
+            quarters: Set(0),
+            source: Set("self".into()),
+            needs_attention: Set(false),
+            version: Set(1),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&conn)
+        .await
+        .unwrap();
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "plain single-row inserts: {inserts} in {:.2} s = {:.0} rows/s",
+        elapsed.as_secs_f64(),
+        inserts as f64 / elapsed.as_secs_f64()
+    );
+    if !failures.is_empty() {
+        eprintln!(
+            "failures (first 5): {:#?}",
+            &failures[..failures.len().min(5)]
+        );
+        std::process::exit(1);
+    }
+}
