@@ -886,3 +886,83 @@ async fn a_certificate_lists_approved_sessions_and_its_code_verifies_publicly() 
     .await
     .assert_problem(422);
 }
+
+#[tokio::test]
+async fn a_pending_session_is_edited_by_its_owner_under_the_logging_rules() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let start = ago(10);
+    let logged = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, start, start + TimeDelta::hours(1)),
+        )
+        .await
+        .json;
+    let other = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, ago(5), ago(4)),
+        )
+        .await
+        .json;
+    let path = format!("/service-sessions/{}", logged["id"]);
+    let edited = app.send_json(&w.member.token, Method::PATCH, &path, json!({"ended_at": (start + TimeDelta::hours(2)).to_rfc3339(), "participants": 30, "version": 1})).await;
+    assert_eq!(edited.status, 200, "{}", edited.text);
+    assert_eq!(edited.json["hours"], 2.0);
+    assert_eq!(edited.json["version"], 2);
+    app.send_json(
+        &w.member.token,
+        Method::PATCH,
+        &path,
+        json!({"participants": 31, "version": 1}),
+    )
+    .await
+    .assert_problem(409);
+    let overlapping = app
+        .send_json(
+            &w.member.token,
+            Method::PATCH,
+            &path,
+            json!({"ended_at": other["ended_at"]}),
+        )
+        .await;
+    overlapping.assert_problem(409);
+    app.send_json(
+        &w.member.token,
+        Method::PATCH,
+        &path,
+        json!({"ended_at": (start + TimeDelta::hours(13)).to_rfc3339()}),
+    )
+    .await
+    .assert_problem(422);
+    app.send_json(
+        &app.admin_token,
+        Method::PATCH,
+        &path,
+        json!({"participants": 1}),
+    )
+    .await
+    .assert_problem(403);
+    app.send_json(
+        &w.officer.token,
+        Method::POST,
+        &format!("{path}/review"),
+        json!({"decision": "approve"}),
+    )
+    .await;
+    app.send_json(
+        &w.member.token,
+        Method::PATCH,
+        &path,
+        json!({"participants": 32}),
+    )
+    .await
+    .assert_problem(409);
+    let history = app.get_ok(&format!("{path}/history")).await;
+    assert_eq!(history[0]["action"], "edit");
+}

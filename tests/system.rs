@@ -309,6 +309,7 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
         ),
         ("/people/{id}/certificate", "get", "issue_certificate"),
         ("/certificates/{code}", "get", "verify_certificate"),
+        ("/service-sessions/{id}", "patch", "update_service_session"),
     ];
     for (path, method, operation_id) in expected {
         let operation = &paths[path][method];

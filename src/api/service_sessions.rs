@@ -21,6 +21,7 @@ use crate::{
     services::{
         people, policy,
         service_sessions::{self, Created, Decision, Idempotency, NewSession, SessionFilter},
+        session_changes,
     },
 };
 
@@ -176,6 +177,22 @@ pub struct ServiceSummary {
     pub meets_annual_requirement: Option<bool>,
 }
 
+/// Changes to a pending session; absent fields stay as they are.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct SessionPatch {
+    pub community_id: Option<i32>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    #[oai(validator(max_length = 64))]
+    pub activity: Option<String>,
+    pub participants: Option<i32>,
+    #[oai(validator(max_length = 4000))]
+    pub description: Option<String>,
+    /// The version read; a stale one gets 409. `If-Match` works too.
+    pub version: Option<i64>,
+}
+
 #[derive(ApiResponse)]
 pub enum CreatedSession {
     /// The session was logged (or, for a repeated `Idempotency-Key`, had been).
@@ -320,6 +337,41 @@ impl ServiceSessionsApi {
     async fn get(&self, auth: BearerAuth, id: Path<i32>) -> Result<Json<ServiceSession>, AppError> {
         Ok(Json(
             service_sessions::get(&self.state.db, &auth.0, id.0)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Edit a pending session
+    ///
+    /// By its person or whoever logged it, under the rules of logging. Approved sessions change only
+    /// through a correction.
+    #[oai(
+        path = "/service-sessions/:id",
+        method = "patch",
+        operation_id = "update_service_session"
+    )]
+    async fn edit(
+        &self,
+        auth: BearerAuth,
+        id: Path<i32>,
+        /// The version read, as an alternative to the body's `version`.
+        #[oai(name = "If-Match")]
+        if_match: poem_openapi::param::Header<Option<String>>,
+        body: JsonBody<SessionPatch>,
+    ) -> Result<Json<ServiceSession>, AppError> {
+        let body = body.0;
+        let edit = session_changes::Edit {
+            community_id: body.community_id,
+            started_at: body.started_at,
+            ended_at: body.ended_at,
+            activity: body.activity,
+            participants: body.participants,
+            description: body.description,
+            expected_version: super::expected_version(if_match.0.as_deref(), body.version)?,
+        };
+        Ok(Json(
+            session_changes::edit(&self.state.db, &auth.0, id.0, edit)
                 .await?
                 .into(),
         ))

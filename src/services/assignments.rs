@@ -275,15 +275,7 @@ async fn visible(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("assignment", id))?;
-    let person = people::find(db, found.person_id).await?;
-    let community = community::Entity::find_by_id(found.community_id)
-        .one(db)
-        .await?;
-    let readable = caller.can_read(Target::Person {
-        person_id: person.id,
-        street_id: person.street_id,
-    }) || community.is_some_and(|c| caller.can_read(Target::Street(c.street_id)));
-    if readable {
+    if people::record_readable(db, caller, found.person_id, found.community_id).await? {
         Ok(found)
     } else {
         Err(AppError::not_found("assignment", id))

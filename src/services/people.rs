@@ -249,6 +249,24 @@ pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<person::Model, A
         .ok_or_else(|| AppError::not_found("person", id))
 }
 
+/// Whether the caller may read a record of a person held at a community (an assignment, a service
+/// session): through the person's scope, or through the community's street.
+pub async fn record_readable(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    person_id: i32,
+    community_id: i32,
+) -> Result<bool, AppError> {
+    let person = find(db, person_id).await?;
+    if caller.can_read(target(&person)) {
+        return Ok(true);
+    }
+    let community = crate::entities::community::Entity::find_by_id(community_id)
+        .one(db)
+        .await?;
+    Ok(community.is_some_and(|c| caller.can_read(Target::Street(c.street_id))))
+}
+
 /// The street a person is registered in (404 when there is no such person).
 pub async fn street_of(db: &impl ConnectionTrait, person_id: i32) -> Result<i32, AppError> {
     Ok(find(db, person_id).await?.street_id)

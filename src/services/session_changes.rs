@@ -496,3 +496,122 @@ pub async fn review_correction(
     txn.commit().await?;
     Ok(reviewed)
 }
+
+/// Changes to a pending session; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Edit {
+    pub community_id: Option<i32>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub activity: Option<String>,
+    pub participants: Option<i32>,
+    pub description: Option<String>,
+    pub expected_version: Option<i64>,
+}
+
+/// Edits a pending, closed session: by its person or whoever logged it, under the rules of logging.
+pub async fn edit(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+    edit: Edit,
+) -> Result<service_session::Model, AppError> {
+    if edit
+        .participants
+        .is_some_and(|p| !(0..=100_000).contains(&p))
+    {
+        return Err(AppError::invalid(
+            "participants",
+            "must be between 0 and 100000",
+        ));
+    }
+    if let Some(activity) = &edit.activity
+        && sport_item::Entity::find()
+            .filter(sport_item::Column::Code.eq(activity.as_str()))
+            .one(db)
+            .await?
+            .is_none()
+    {
+        return Err(AppError::invalid(
+            "activity",
+            format!("unknown sport item {activity:?}"),
+        ));
+    }
+    let txn = db::begin_write(db).await?;
+    let before = service_sessions::get(&txn, caller, id).await?;
+    let owner = caller.person_id == Some(before.person_id)
+        || (caller.account_id.is_some() && caller.account_id == before.created_by);
+    caller.require(owner, "edit a session you did not log")?;
+    service_sessions::lock_person(&txn, before.person_id).await?;
+    AppError::check_version(edit.expected_version, before.version)?;
+    if before.status != SessionStatus::Pending || before.ended_at.is_none() {
+        return Err(AppError::conflict(
+            "status",
+            "only pending, closed sessions are edited; correct an approved one",
+        ));
+    }
+    let started_at = edit.started_at.unwrap_or(before.started_at);
+    let ended_at = edit.ended_at.or(before.ended_at);
+    check_times(started_at, ended_at)?;
+    if caller.role == Role::Member && started_at < Utc::now() - service_sessions::MEMBER_LOOKBACK {
+        return Err(AppError::invalid(
+            "started_at",
+            "members may log sessions of the last 30 days only",
+        ));
+    }
+    if let Some(community_id) = edit.community_id {
+        let found = community::Entity::find_by_id(community_id)
+            .one(&txn)
+            .await?;
+        if !found.is_some_and(|c| c.active) {
+            return Err(AppError::invalid(
+                "community_id",
+                "no such active community",
+            ));
+        }
+    }
+    if !service_sessions::qualified_at(&txn, before.person_id, started_at).await? {
+        return Err(AppError::invalid(
+            "started_at",
+            "the person held no active qualification on that day",
+        ));
+    }
+    if let Some(other) =
+        service_sessions::overlapping(&txn, before.person_id, started_at, ended_at, Some(id))
+            .await?
+    {
+        return Err(AppError::conflict(
+            "started_at",
+            format!("overlaps session {} of the same person", other.id),
+        ));
+    }
+    let mut active: service_session::ActiveModel = before.clone().into();
+    active.started_at = Set(started_at);
+    active.ended_at = Set(ended_at);
+    if let Some(end) = ended_at {
+        active.quarters = Set(quarter_hours(started_at, end));
+    }
+    if let Some(community_id) = edit.community_id {
+        active.community_id = Set(community_id);
+    }
+    if let Some(activity) = edit.activity {
+        active.activity = Set(activity);
+    }
+    if let Some(participants) = edit.participants {
+        active.participants = Set(participants);
+    }
+    if let Some(description) = edit.description {
+        active.description = Set(description.trim().to_owned());
+    }
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(Utc::now());
+    let after = active.update(&txn).await?;
+    record_history(&txn, caller, "edit", None, &before, &after).await?;
+    Entry::new("update", "service_session", id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(after)
+}
