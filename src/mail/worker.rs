@@ -108,17 +108,22 @@ pub async fn deliver_due(
 
 async fn claim(db: &DatabaseConnection) -> anyhow::Result<Vec<outbox::Model>> {
     let now = Utc::now();
+    let due_query = || {
+        outbox::Entity::find()
+            .filter(outbox::Column::Status.eq(MailStatus::Pending))
+            .filter(outbox::Column::NextAttemptAt.lte(now))
+            .filter(
+                Condition::any()
+                    .add(outbox::Column::ClaimedUntil.is_null())
+                    .add(outbox::Column::ClaimedUntil.lt(now)),
+            )
+    };
+    // Most rounds find nothing: look before taking the write lock.
+    if due_query().one(db).await?.is_none() {
+        return Ok(Vec::new());
+    }
     let txn = db::begin_write(db).await?;
-    let mut due = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq(MailStatus::Pending))
-        .filter(outbox::Column::NextAttemptAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(outbox::Column::ClaimedUntil.is_null())
-                .add(outbox::Column::ClaimedUntil.lt(now)),
-        )
-        .order_by_asc(outbox::Column::Id)
-        .limit(BATCH);
+    let mut due = due_query().order_by_asc(outbox::Column::Id).limit(BATCH);
     if db.get_database_backend() == DbBackend::Postgres {
         due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }

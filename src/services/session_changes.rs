@@ -218,12 +218,17 @@ async fn close(
 /// Closes every check-in open for more than 12 hours at its 12th hour and flags it; returns how
 /// many. The server runs this every minute.
 pub async fn close_stale(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let stale_query = || {
+        service_session::Entity::find()
+            .filter(service_session::Column::EndedAt.is_null())
+            .filter(service_session::Column::StartedAt.lt(now - MAX_DURATION))
+    };
+    // Most minutes find nothing: look before taking the write lock.
+    if stale_query().one(db).await?.is_none() {
+        return Ok(0);
+    }
     let txn = db::begin_write(db).await?;
-    let stale = service_session::Entity::find()
-        .filter(service_session::Column::EndedAt.is_null())
-        .filter(service_session::Column::StartedAt.lt(now - MAX_DURATION))
-        .all(&txn)
-        .await?;
+    let stale = stale_query().all(&txn).await?;
     let system = Caller::system();
     for before in &stale {
         let after = close(&txn, before, now, None, None).await?;
