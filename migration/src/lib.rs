@@ -15,6 +15,20 @@ mod m20261205_000001_create_coverage;
 mod m20261206_000001_create_service_sessions;
 mod m20261207_000001_create_certificates;
 
+/// A plain index over `columns` of `table`, in order.
+pub(crate) fn index<C: IntoIden>(
+    name: &str,
+    table: impl IntoIden,
+    columns: impl IntoIterator<Item = C>,
+) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(column);
+    }
+    index.to_owned()
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

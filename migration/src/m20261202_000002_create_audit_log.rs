@@ -40,12 +40,9 @@ impl MigrationTrait for Migration {
             ("idx_audit_log_actor", vec![AuditLog::ActorId]),
             ("idx_audit_log_at", vec![AuditLog::At]),
         ] {
-            let mut index = Index::create();
-            index.name(name).table(AuditLog::Table);
-            for column in columns {
-                index.col(column);
-            }
-            manager.create_index(index.to_owned()).await?;
+            manager
+                .create_index(crate::index(name, AuditLog::Table, columns))
+                .await?;
         }
 
         manager

@@ -71,12 +71,9 @@ impl MigrationTrait for Migration {
             ("idx_person_name", vec![Person::Name]),
             ("idx_person_import", vec![Person::ImportId]),
         ] {
-            let mut index = Index::create();
-            index.name(name).table(Person::Table);
-            for column in columns {
-                index.col(column);
-            }
-            manager.create_index(index.to_owned()).await?;
+            manager
+                .create_index(crate::index(name, Person::Table, columns))
+                .await?;
         }
 
         manager
@@ -157,12 +154,9 @@ impl MigrationTrait for Migration {
                 ],
             ),
         ] {
-            let mut index = Index::create();
-            index.name(name).table(Qualification::Table);
-            for column in columns {
-                index.col(column);
-            }
-            manager.create_index(index.to_owned()).await?;
+            manager
+                .create_index(crate::index(name, Qualification::Table, columns))
+                .await?;
         }
 
         manager
@@ -210,12 +204,9 @@ impl MigrationTrait for Migration {
                 vec![Assignment::PersonId, Assignment::Role],
             ),
         ] {
-            let mut index = Index::create();
-            index.name(name).table(Assignment::Table);
-            for column in columns {
-                index.col(column);
-            }
-            manager.create_index(index.to_owned()).await?;
+            manager
+                .create_index(crate::index(name, Assignment::Table, columns))
+                .await?;
         }
         Ok(())
     }

@@ -69,12 +69,9 @@ impl MigrationTrait for Migration {
                 vec![ServiceSession::Status, ServiceSession::CreatedAt],
             ),
         ] {
-            let mut index = Index::create();
-            index.name(name).table(ServiceSession::Table);
-            for column in columns {
-                index.col(column);
-            }
-            manager.create_index(index.to_owned()).await?;
+            manager
+                .create_index(crate::index(name, ServiceSession::Table, columns))
+                .await?;
         }
         manager
             .create_table(
