@@ -46,6 +46,16 @@ async fn every_endpoint_answers_each_role_as_the_spec_says() {
     let assignment_path = format!("/assignments/{}", assignment["id"]);
     let new_person = common::person_body("矩阵丙", "19800103", 15, tianma);
     let auditor = app.user("auditor", None).await;
+    let course = json!({"title": "矩阵培训班", "kind": "certification",
+        "target_role": "social_sports_instructor", "target_grade": "third",
+        "organizer": "区文体新局", "location": "矩阵馆", "starts_on": "2025-03-01",
+        "ends_on": "2025-03-02", "hours": 30, "capacity": 10, "status": "open"});
+    let course_path = format!(
+        "/courses/{}",
+        app.send_json(&app.admin_token, Method::POST, "/courses", course.clone())
+            .await
+            .json["id"]
+    );
     let tokens = [
         None,
         Some(app.admin_token.clone()),
@@ -312,6 +322,66 @@ async fn every_endpoint_answers_each_role_as_the_spec_says() {
             format!("{assignment_path}/end"),
             Some(json!({"reason": "matrix"})),
             [401, 200, 409, 404, 403, 403],
+        ),
+        (
+            Method::POST,
+            "/courses".into(),
+            Some(course.clone()),
+            [401, 201, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/courses".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            course_path.clone(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::PATCH,
+            course_path.clone(),
+            Some(json!({"location": "矩阵馆"})),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::POST,
+            format!("{course_path}/enrollments"),
+            Some(json!({"person_id": pid})),
+            [401, 201, 409, 404, 403, 403],
+        ),
+        (
+            Method::GET,
+            format!("{course_path}/enrollments"),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            format!("{course_path}/enrollments/export"),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("{course_path}/enrollments/{pid}/result"),
+            Some(json!({"status": "completed"})),
+            [401, 200, 403, 404, 403, 403],
+        ),
+        (
+            Method::GET,
+            format!("/people/{pid}/training"),
+            None,
+            [401, 200, 200, 404, 200, 200],
+        ),
+        (
+            Method::DELETE,
+            format!("{course_path}/enrollments/{pid}"),
+            None,
+            [401, 409, 409, 404, 403, 403],
         ),
         (
             Method::POST,

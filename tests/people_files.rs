@@ -410,3 +410,37 @@ async fn an_imported_assignment_never_overlaps_an_earlier_term() {
         2
     );
 }
+
+#[tokio::test]
+async fn an_import_whose_people_were_enrolled_in_a_course_stays() {
+    let app = spawn_app().await;
+    let csv = [HEADER.to_owned(), row("学员", "19800101", 1, ",,,,,,")].join("\n");
+    let imported = import(&app, &app.admin_token, csv, "").await;
+    assert_eq!(imported.json["created"], 1, "{}", imported.text);
+    let person = app.get_ok("/people").await["items"][0]["id"].clone();
+    let course = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            "/courses",
+            serde_json::json!({"title": "培训班", "kind": "continuing",
+                "target_role": "fitness_volunteer", "organizer": "区文体新局",
+                "location": "体育馆", "starts_on": "2026-12-10", "ends_on": "2026-12-10",
+                "hours": 4, "capacity": 5, "status": "open"}),
+        )
+        .await;
+    let enrolled = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            &format!("/courses/{}/enrollments", course.json["id"]),
+            serde_json::json!({"person_id": person}),
+        )
+        .await;
+    assert_eq!(enrolled.status, 201, "{}", enrolled.text);
+    let undo = format!("/imports/{}", imported.json["import_id"].as_str().unwrap());
+    app.send(app.request(Method::DELETE, &undo))
+        .await
+        .assert_problem(409);
+    assert_eq!(app.get_ok("/people").await["total"], 1);
+}

@@ -310,6 +310,28 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
         ("/people/{id}/certificate", "get", "issue_certificate"),
         ("/certificates/{code}", "get", "verify_certificate"),
         ("/service-sessions/{id}", "patch", "update_service_session"),
+        ("/courses", "post", "create_course"),
+        ("/courses", "get", "list_courses"),
+        ("/courses/{id}", "get", "get_course"),
+        ("/courses/{id}", "patch", "update_course"),
+        ("/courses/{id}/enrollments", "post", "enroll_in_course"),
+        ("/courses/{id}/enrollments", "get", "list_enrollments"),
+        (
+            "/courses/{id}/enrollments/export",
+            "get",
+            "export_enrollments",
+        ),
+        (
+            "/courses/{id}/enrollments/{person_id}",
+            "delete",
+            "withdraw_enrollment",
+        ),
+        (
+            "/courses/{id}/enrollments/{person_id}/result",
+            "post",
+            "record_training_result",
+        ),
+        ("/people/{id}/training", "get", "get_person_training"),
     ];
     for (path, method, operation_id) in expected {
         let operation = &paths[path][method];

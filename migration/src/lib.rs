@@ -14,6 +14,7 @@ mod m20261204_000001_create_people;
 mod m20261205_000001_create_coverage;
 mod m20261206_000001_create_service_sessions;
 mod m20261207_000001_create_certificates;
+mod m20261208_000001_create_training;
 
 /// A plain index over `columns` of `table`, in order.
 pub(crate) fn index<C: IntoIden>(
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_create_coverage::Migration),
             Box::new(m20261206_000001_create_service_sessions::Migration),
             Box::new(m20261207_000001_create_certificates::Migration),
+            Box::new(m20261208_000001_create_training::Migration),
         ]
     }
 }

@@ -303,7 +303,7 @@ impl CoverageApi {
         Ok(ExportFile {
             bytes,
             format,
-            name: "coverage",
+            name: "coverage".into(),
         })
     }
 

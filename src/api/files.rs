@@ -21,7 +21,7 @@ const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadshe
 pub struct ExportFile {
     pub bytes: Vec<u8>,
     pub format: ExportFormat,
-    pub name: &'static str,
+    pub name: String,
 }
 
 impl IntoResponse for ExportFile {

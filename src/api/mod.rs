@@ -9,6 +9,7 @@ mod assignments;
 mod audit;
 pub mod auth;
 mod certificates;
+mod courses;
 mod coverage;
 mod files;
 mod health;
@@ -23,6 +24,7 @@ mod regions;
 mod service_sessions;
 mod session_changes;
 mod sport_items;
+mod training;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -57,44 +59,64 @@ pub enum ApiTags {
     Coverage,
     /// Service sessions people ran, their review, and the hours they add up to.
     ServiceSessions,
+    /// Training courses, enrolments, results and training records (学时).
+    Training,
 }
 
+/// Every endpoint, grouped (poem-openapi implements `OpenApi` for tuples of up to 16).
 type Apis = (
-    health::HealthApi,
-    auth::AuthApi,
-    accounts::AccountsApi,
-    regions::RegionsApi,
-    sport_items::SportItemsApi,
-    policy::PolicyApi,
-    audit::AuditApi,
-    outbox::OutboxApi,
-    people_files::PeopleFilesApi,
-    people::PeopleApi,
-    assignments::AssignmentsApi,
-    coverage::CoverageApi,
-    service_sessions::ServiceSessionsApi,
-    session_changes::SessionChangesApi,
-    certificates::CertificatesApi,
+    (
+        health::HealthApi,
+        auth::AuthApi,
+        accounts::AccountsApi,
+        regions::RegionsApi,
+        sport_items::SportItemsApi,
+        policy::PolicyApi,
+        audit::AuditApi,
+        outbox::OutboxApi,
+    ),
+    (
+        people_files::PeopleFilesApi,
+        people::PeopleApi,
+        assignments::AssignmentsApi,
+        coverage::CoverageApi,
+    ),
+    (
+        service_sessions::ServiceSessionsApi,
+        session_changes::SessionChangesApi,
+        certificates::CertificatesApi,
+    ),
+    (courses::CoursesApi, training::TrainingApi),
 );
 
 /// The OpenAPI service holding every endpoint.
 pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
     let apis = (
-        health::HealthApi::new(state),
-        auth::AuthApi::new(state),
-        accounts::AccountsApi::new(state),
-        regions::RegionsApi::new(state),
-        sport_items::SportItemsApi::new(state),
-        policy::PolicyApi::new(state),
-        audit::AuditApi::new(state),
-        outbox::OutboxApi::new(state),
-        people_files::PeopleFilesApi::new(state),
-        people::PeopleApi::new(state),
-        assignments::AssignmentsApi::new(state),
-        coverage::CoverageApi::new(state),
-        service_sessions::ServiceSessionsApi::new(state),
-        session_changes::SessionChangesApi::new(state),
-        certificates::CertificatesApi::new(state),
+        (
+            health::HealthApi::new(state),
+            auth::AuthApi::new(state),
+            accounts::AccountsApi::new(state),
+            regions::RegionsApi::new(state),
+            sport_items::SportItemsApi::new(state),
+            policy::PolicyApi::new(state),
+            audit::AuditApi::new(state),
+            outbox::OutboxApi::new(state),
+        ),
+        (
+            people_files::PeopleFilesApi::new(state),
+            people::PeopleApi::new(state),
+            assignments::AssignmentsApi::new(state),
+            coverage::CoverageApi::new(state),
+        ),
+        (
+            service_sessions::ServiceSessionsApi::new(state),
+            session_changes::SessionChangesApi::new(state),
+            certificates::CertificatesApi::new(state),
+        ),
+        (
+            courses::CoursesApi::new(state),
+            training::TrainingApi::new(state),
+        ),
     );
     OpenApiService::new(apis, "fitreg", env!("CARGO_PKG_VERSION"))
         .description(

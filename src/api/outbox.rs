@@ -70,6 +70,8 @@ impl OutboxApi {
         auth: BearerAuth,
         /// Only mail in this state.
         status: Query<Option<MailStatus>>,
+        /// Only mail of this kind.
+        kind: Query<Option<MailKind>>,
         /// Page number, from 1.
         #[oai(validator(minimum(value = "1")))]
         page: Query<Option<u64>>,
@@ -81,6 +83,7 @@ impl OutboxApi {
             &self.state.db,
             &auth.0,
             status.0,
+            kind.0,
             page_request(page.0, per_page.0),
         )
         .await?;

@@ -190,7 +190,7 @@ impl PeopleFilesApi {
         Ok(ExportFile {
             bytes,
             format,
-            name: "people",
+            name: "people".into(),
         })
     }
 }

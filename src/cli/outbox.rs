@@ -15,7 +15,7 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     };
     let mut rows = Vec::new();
     for status in [MailStatus::Pending, MailStatus::Failed] {
-        let listed = outbox::list(&db, &Caller::system(), Some(status), page)
+        let listed = outbox::list(&db, &Caller::system(), Some(status), None, page)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if listed.total > listed.items.len() as u64 {

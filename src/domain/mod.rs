@@ -10,6 +10,7 @@ pub mod phone;
 pub mod policy;
 pub mod region;
 pub mod time;
+pub mod training;
 
 /// A rule broken by one field of an input, reported to the client as `{field, message}`.
 #[derive(Debug, Clone, PartialEq, Eq)]

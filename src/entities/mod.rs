@@ -7,6 +7,8 @@ pub mod audit_head;
 pub mod audit_log;
 pub mod certificate;
 pub mod community;
+pub mod course;
+pub mod enrollment;
 pub mod login_failure;
 pub mod outbox;
 pub mod people_import;

@@ -49,6 +49,12 @@ pub enum MailKind {
     /// An approved service session was corrected.
     #[sea_orm(string_value = "session_corrected")]
     SessionCorrected,
+    /// A person was enrolled in a training course.
+    #[sea_orm(string_value = "enrollment_confirmed")]
+    EnrollmentConfirmed,
+    /// A training course a person was enrolled in was cancelled.
+    #[sea_orm(string_value = "course_cancelled")]
+    CourseCancelled,
 }
 
 /// Where a mail is in its delivery.
@@ -108,6 +114,21 @@ pub enum Mail<'a> {
         approved: bool,
         note: Option<&'a str>,
     },
+    EnrollmentConfirmed {
+        name: &'a str,
+        course: &'a str,
+        starts_on: chrono::NaiveDate,
+        ends_on: chrono::NaiveDate,
+        location: &'a str,
+        organizer: &'a str,
+        hours: f64,
+    },
+    CourseCancelled {
+        name: &'a str,
+        course: &'a str,
+        starts_on: chrono::NaiveDate,
+        reason: Option<&'a str>,
+    },
     CoverageAlert {
         street: &'a str,
         as_of: chrono::NaiveDate,
@@ -129,6 +150,8 @@ impl Mail<'_> {
             Mail::CoverageAlert { .. } => MailKind::CoverageAlert,
             Mail::SessionReviewed { .. } => MailKind::SessionReviewed,
             Mail::SessionCorrected { .. } => MailKind::SessionCorrected,
+            Mail::EnrollmentConfirmed { .. } => MailKind::EnrollmentConfirmed,
+            Mail::CourseCancelled { .. } => MailKind::CourseCancelled,
         }
     }
 
@@ -143,6 +166,8 @@ impl Mail<'_> {
             Mail::SessionReviewed {
                 approved: false, ..
             } => "【fitreg】服务记录未通过审核".to_owned(),
+            Mail::EnrollmentConfirmed { course, .. } => format!("【fitreg】培训报名确认：{course}"),
+            Mail::CourseCancelled { course, .. } => format!("【fitreg】培训取消通知：{course}"),
             Mail::CoverageAlert {
                 street,
                 gaps,
@@ -213,6 +238,34 @@ impl Mail<'_> {
                 if !*approved {
                     text.push_str("\n如对记录有异议，可联系所在街道（乡镇）核实更正。");
                 }
+                text
+            }
+            Mail::EnrollmentConfirmed {
+                name,
+                course,
+                starts_on,
+                ends_on,
+                location,
+                organizer,
+                hours,
+            } => format!(
+                "{name}，您好：\n\n您已报名参加{organizer}举办的“{course}”。\n\
+                 时间：{starts_on} 至 {ends_on}\n地点：{location}\n学时：{hours} 学时\n\n\
+                 请按时参加并签到。如不能参加，请尽早联系所在街道（乡镇）办理退出，以便名额留给他人。"
+            ),
+            Mail::CourseCancelled {
+                name,
+                course,
+                starts_on,
+                reason,
+            } => {
+                let mut text = format!(
+                    "{name}，您好：\n\n原定于 {starts_on} 开始的“{course}”已取消，您的报名随之取消。"
+                );
+                if let Some(reason) = reason {
+                    text.push_str(&format!("\n取消原因：{reason}"));
+                }
+                text.push_str("\n后续培训安排将另行通知，给您带来不便，敬请谅解。");
                 text
             }
             Mail::CoverageAlert {

@@ -1,7 +1,10 @@
 //! The coverage audit as files: CSV (one table, a `层级` column telling district, street and
 //! community rows apart) or XLSX (a sheet per level). The CLI prints the same rows.
 
-use super::coverage::{CommunityCoverage, Coverage, Totals};
+use super::{
+    coverage::{CommunityCoverage, Coverage, Totals},
+    spreadsheet::{self, Sheet},
+};
 use crate::error::AppError;
 
 const LEVEL_HEADERS: [&str; 15] = [
@@ -93,44 +96,36 @@ fn community_row(c: &CommunityCoverage) -> [String; 15] {
 }
 
 pub fn csv(coverage: &Coverage) -> Result<Vec<u8>, AppError> {
-    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
-    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(LEVEL_HEADERS).map_err(fail)?;
-    for row in rows(coverage) {
-        writer.write_record(&row).map_err(fail)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| AppError::Internal(format!("csv: {e}")))
+    spreadsheet::csv(&LEVEL_HEADERS, &rows(coverage))
 }
 
+/// A workbook with a sheet per level; the level column is the sheet.
 pub fn xlsx(coverage: &Coverage) -> Result<Vec<u8>, AppError> {
-    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
     let all = rows(coverage);
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (level, title) in [
+    let per_level: Vec<(&str, Vec<Vec<String>>)> = [
         ("district", "全区"),
         ("street", "街道（乡镇）"),
         ("community", "社区（村）"),
-    ] {
-        let sheet = workbook.add_worksheet();
-        sheet.set_name(title).map_err(fail)?;
-        for (col, header) in LEVEL_HEADERS.iter().enumerate().skip(1) {
-            sheet
-                .write_string_with_format(0, col as u16 - 1, *header, &bold)
-                .map_err(fail)?;
-        }
-        for (r, row) in all.iter().filter(|row| row[0] == level).enumerate() {
-            for (col, value) in row.iter().enumerate().skip(1) {
-                sheet
-                    .write_string(r as u32 + 1, col as u16 - 1, value)
-                    .map_err(fail)?;
-            }
-        }
-        sheet.set_freeze_panes(1, 0).map_err(fail)?;
-    }
-    workbook.save_to_buffer().map_err(fail)
+    ]
+    .into_iter()
+    .map(|(level, title)| {
+        let rows = all
+            .iter()
+            .filter(|row| row[0] == level)
+            .map(|row| row[1..].to_vec())
+            .collect();
+        (title, rows)
+    })
+    .collect();
+    let sheets: Vec<Sheet<'_, Vec<String>>> = per_level
+        .iter()
+        .map(|(name, rows)| Sheet {
+            name,
+            headers: &LEVEL_HEADERS[1..],
+            rows,
+        })
+        .collect();
+    spreadsheet::xlsx(&sheets)
 }
 
 /// A plain-text table for the terminal.

@@ -28,8 +28,8 @@ use crate::{
         time::today,
     },
     entities::{
-        account, assignment, community, people_import, person, person_specialty, qualification,
-        sport_item, street,
+        account, assignment, certificate, community, enrollment, people_import, person,
+        person_specialty, qualification, service_session, sport_item, street,
     },
     error::AppError,
 };
@@ -803,6 +803,18 @@ pub async fn undo(
             .await?;
         others += account::Entity::find()
             .filter(account::Column::PersonId.is_in(chunk.iter().copied()))
+            .count(&txn)
+            .await?;
+        others += service_session::Entity::find()
+            .filter(service_session::Column::PersonId.is_in(chunk.iter().copied()))
+            .count(&txn)
+            .await?;
+        others += enrollment::Entity::find()
+            .filter(enrollment::Column::PersonId.is_in(chunk.iter().copied()))
+            .count(&txn)
+            .await?;
+        others += certificate::Entity::find()
+            .filter(certificate::Column::PersonId.is_in(chunk.iter().copied()))
             .count(&txn)
             .await?;
     }

@@ -8,9 +8,12 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod certificates;
+pub mod courses;
 pub mod coverage;
 pub mod coverage_alerts;
 pub mod coverage_export;
+pub mod enrollment_export;
+pub mod enrollments;
 pub mod import;
 pub mod outbox;
 pub mod people;
@@ -22,6 +25,8 @@ pub mod seed;
 pub mod service_sessions;
 pub mod session_changes;
 pub mod sport_items;
+pub mod spreadsheet;
+pub mod training;
 
 use sea_orm::{ConnectionTrait, DbErr, PaginatorTrait, SelectorTrait};
 

@@ -26,7 +26,10 @@ use crate::{
         phone::Phone,
         time::today,
     },
-    entities::{account, assignment, person, person_specialty, qualification, sport_item, street},
+    entities::{
+        account, assignment, enrollment, person, person_specialty, qualification, service_session,
+        sport_item, street,
+    },
     error::AppError,
 };
 
@@ -546,6 +549,16 @@ pub async fn data_export(
         .order_by_asc(assignment::Column::Id)
         .all(db)
         .await?;
+    let service_sessions = service_session::Entity::find()
+        .filter(service_session::Column::PersonId.eq(id))
+        .order_by_asc(service_session::Column::Id)
+        .all(db)
+        .await?;
+    let training = enrollment::Entity::find()
+        .filter(enrollment::Column::PersonId.eq(id))
+        .order_by_asc(enrollment::Column::Id)
+        .all(db)
+        .await?;
     let accounts: Vec<_> = account::Entity::find()
         .filter(account::Column::PersonId.eq(id))
         .all(db)
@@ -562,6 +575,8 @@ pub async fn data_export(
         "specialties": specialties,
         "qualifications": qualifications,
         "assignments": assignments,
+        "service_sessions": service_sessions,
+        "training": training,
         "accounts": accounts,
     }))
 }

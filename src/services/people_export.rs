@@ -7,6 +7,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use super::{
     audit::Entry,
     people::{self, PersonFilter},
+    spreadsheet::{self, Sheet},
 };
 use crate::{
     auth::Caller,
@@ -122,44 +123,14 @@ pub async fn export(
         })
         .collect();
     let bytes = match format {
-        Format::Csv => csv_bytes(&rows)?,
-        Format::Xlsx => xlsx_bytes(&rows)?,
+        Format::Csv => spreadsheet::csv(&HEADERS, &rows)?,
+        Format::Xlsx => spreadsheet::xlsx(&[Sheet {
+            name: "人员名册",
+            headers: &HEADERS,
+            rows: &rows,
+        }])?,
     };
     Ok((bytes, rows.len()))
-}
-
-fn csv_bytes(rows: &[[String; 12]]) -> Result<Vec<u8>, AppError> {
-    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
-    writer.write_record(HEADERS).map_err(fail)?;
-    for row in rows {
-        writer.write_record(row).map_err(fail)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| AppError::Internal(format!("csv: {e}")))
-}
-
-fn xlsx_bytes(rows: &[[String; 12]]) -> Result<Vec<u8>, AppError> {
-    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("人员名册").map_err(fail)?;
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (col, header) in HEADERS.iter().enumerate() {
-        sheet
-            .write_string_with_format(0, col as u16, *header, &bold)
-            .map_err(fail)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (col, value) in row.iter().enumerate() {
-            sheet
-                .write_string(r as u32 + 1, col as u16, value)
-                .map_err(fail)?;
-        }
-    }
-    sheet.set_freeze_panes(1, 0).map_err(fail)?;
-    workbook.save_to_buffer().map_err(fail)
 }
 
 pub fn kind_name(kind: QualificationKind) -> &'static str {

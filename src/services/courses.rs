@@ -1,0 +1,473 @@
+//! Training courses: the bureau creates, edits, opens, closes and cancels them; everyone may read
+//! the catalogue. Each course is returned with its seat count.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, sea_query::LockType,
+};
+
+use super::{PageRequest, Paged, audit::Entry, fetch_page};
+use crate::{
+    auth::{Caller, Target},
+    db,
+    domain::{
+        FieldViolation,
+        person::{Grade, QualificationKind},
+        training::{CourseKind, CourseStatus, EnrollmentStatus, MAX_CAPACITY, quarters_of},
+    },
+    entities::{course, enrollment, person},
+    error::AppError,
+    mail::{self, Mail},
+};
+
+/// A new course as the bureau describes it.
+#[derive(Debug, Clone)]
+pub struct NewCourse {
+    pub title: String,
+    pub kind: CourseKind,
+    pub target_role: QualificationKind,
+    pub target_grade: Option<Grade>,
+    pub organizer: String,
+    pub location: String,
+    pub description: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub hours: f64,
+    pub capacity: i32,
+    /// `planned` (the default) or `open`.
+    pub status: Option<CourseStatus>,
+}
+
+/// A change to a course; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CourseChanges {
+    pub title: Option<String>,
+    pub kind: Option<CourseKind>,
+    pub target_role: Option<QualificationKind>,
+    pub target_grade: Option<Option<Grade>>,
+    pub organizer: Option<String>,
+    pub location: Option<String>,
+    pub description: Option<Option<String>>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub hours: Option<f64>,
+    pub capacity: Option<i32>,
+    pub status: Option<CourseStatus>,
+    /// Why the course is cancelled; only with `status: cancelled`.
+    pub cancel_reason: Option<String>,
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CourseFilter {
+    pub status: Option<CourseStatus>,
+    pub kind: Option<CourseKind>,
+    pub target_role: Option<QualificationKind>,
+    pub target_grade: Option<Grade>,
+    /// Courses that end on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Courses that start on or before this day.
+    pub to: Option<NaiveDate>,
+    /// Part of the title.
+    pub q: Option<String>,
+}
+
+/// A course and the seats taken.
+#[derive(Debug, Clone)]
+pub struct CourseView {
+    pub course: course::Model,
+    pub enrolled: i64,
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    new: NewCourse,
+) -> Result<CourseView, AppError> {
+    caller.require(caller.can_write(Target::Reference), "run training courses")?;
+    let status = new.status.unwrap_or(CourseStatus::Planned);
+    let mut violations = Vec::new();
+    if !matches!(status, CourseStatus::Planned | CourseStatus::Open) {
+        violations.push(FieldViolation::new(
+            "status",
+            "a new course is planned or open",
+        ));
+    }
+    let now = Utc::now();
+    let draft = course::Model {
+        id: 0,
+        title: new.title.trim().to_owned(),
+        kind: new.kind,
+        target_role: new.target_role,
+        target_grade: new.target_grade,
+        organizer: new.organizer.trim().to_owned(),
+        location: new.location.trim().to_owned(),
+        description: trimmed(new.description),
+        starts_on: new.starts_on,
+        ends_on: new.ends_on,
+        quarters: 0,
+        capacity: new.capacity,
+        status,
+        cancel_reason: None,
+        version: 1,
+        created_by: caller.account_id,
+        created_at: now,
+        updated_at: now,
+    };
+    let (quarters, mut found) = check(&draft, new.hours);
+    violations.append(&mut found);
+    if !violations.is_empty() {
+        return Err(AppError::violations(violations));
+    }
+    let mut active: course::ActiveModel = course::Model { quarters, ..draft }.into();
+    active.id = sea_orm::ActiveValue::NotSet;
+    let txn = db::begin_write(db).await?;
+    let created = active.insert(&txn).await?;
+    Entry::new("create", "course", created.id)
+        .after(&created)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(CourseView {
+        course: created,
+        enrolled: 0,
+    })
+}
+
+/// The rules every course keeps, on its merged values; returns the hours in quarters.
+fn check(course: &course::Model, hours: f64) -> (i32, Vec<FieldViolation>) {
+    let mut violations = Vec::new();
+    for (field, value, max) in [
+        ("title", &course.title, 200),
+        ("organizer", &course.organizer, 200),
+        ("location", &course.location, 200),
+    ] {
+        let length = value.chars().count();
+        if length == 0 || length > max {
+            violations.push(FieldViolation::new(
+                field,
+                format!("must be 1 to {max} characters"),
+            ));
+        }
+    }
+    if course
+        .description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 4000)
+    {
+        violations.push(FieldViolation::new(
+            "description",
+            "must be at most 4000 characters",
+        ));
+    }
+    if course.ends_on < course.starts_on {
+        violations.push(FieldViolation::new(
+            "ends_on",
+            "must not be before starts_on",
+        ));
+    }
+    let quarters = quarters_of(hours).filter(|q| *q > 0);
+    if quarters.is_none() {
+        violations.push(FieldViolation::new(
+            "hours",
+            "must be more than 0 and at most 1000, in steps of 0.25",
+        ));
+    }
+    if !(1..=MAX_CAPACITY).contains(&course.capacity) {
+        violations.push(FieldViolation::new(
+            "capacity",
+            format!("must be 1 to {MAX_CAPACITY}"),
+        ));
+    }
+    match (course.target_role.has_grade(), course.target_grade) {
+        (false, Some(_)) => violations.push(FieldViolation::new(
+            "target_grade",
+            "only courses for social sports instructors target a grade",
+        )),
+        (true, None) if course.kind == CourseKind::Certification => {
+            violations.push(FieldViolation::new(
+                "target_grade",
+                "a certification course for instructors names the grade it trains for",
+            ))
+        }
+        _ => {}
+    }
+    (quarters.unwrap_or(0), violations)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+    changes: CourseChanges,
+) -> Result<CourseView, AppError> {
+    caller.require(caller.can_write(Target::Reference), "run training courses")?;
+    let txn = db::begin_write(db).await?;
+    let before = lock(&txn, id).await?;
+    AppError::check_version(changes.expected_version, before.version)?;
+    let status = changes.status.unwrap_or(before.status);
+    if !before.status.may_become(status) {
+        return Err(AppError::conflict(
+            "status",
+            format!(
+                "a {} course cannot become {}",
+                status_name(before.status),
+                status_name(status)
+            ),
+        ));
+    }
+    let cancelling = status == CourseStatus::Cancelled && before.status != CourseStatus::Cancelled;
+    let mut after = before.clone();
+    if let Some(title) = changes.title {
+        after.title = title.trim().to_owned();
+    }
+    if let Some(kind) = changes.kind {
+        after.kind = kind;
+    }
+    if let Some(role) = changes.target_role {
+        after.target_role = role;
+    }
+    if let Some(grade) = changes.target_grade {
+        after.target_grade = grade;
+    }
+    if let Some(organizer) = changes.organizer {
+        after.organizer = organizer.trim().to_owned();
+    }
+    if let Some(location) = changes.location {
+        after.location = location.trim().to_owned();
+    }
+    if let Some(description) = changes.description {
+        after.description = trimmed(description);
+    }
+    after.starts_on = changes.starts_on.unwrap_or(before.starts_on);
+    after.ends_on = changes.ends_on.unwrap_or(before.ends_on);
+    after.capacity = changes.capacity.unwrap_or(before.capacity);
+    after.status = status;
+    let hours = changes
+        .hours
+        .unwrap_or(crate::domain::hours::hours(before.quarters.into()));
+    let (quarters, mut violations) = check(&after, hours);
+    after.quarters = quarters;
+    let reason = trimmed(changes.cancel_reason);
+    match &reason {
+        Some(_) if !cancelling => violations.push(FieldViolation::new(
+            "cancel_reason",
+            "is only given when cancelling the course",
+        )),
+        Some(r) if r.chars().count() > 500 => violations.push(FieldViolation::new(
+            "cancel_reason",
+            "must be at most 500 characters",
+        )),
+        _ => {}
+    }
+    if !violations.is_empty() {
+        return Err(AppError::violations(violations));
+    }
+    if cancelling {
+        after.cancel_reason = reason;
+    }
+
+    // What the enrolled people and the recorded results already hold the course to.
+    let seats = enrollment::Entity::find()
+        .filter(enrollment::Column::CourseId.eq(id))
+        .all(&txn)
+        .await?;
+    let enrolled = seats
+        .iter()
+        .filter(|e| e.status == EnrollmentStatus::Enrolled)
+        .count() as i64;
+    let results: Vec<&enrollment::Model> = seats.iter().filter(|e| e.result.is_some()).collect();
+    if i64::from(after.capacity) < enrolled {
+        return Err(AppError::conflict(
+            "capacity",
+            format!("{enrolled} people are enrolled; withdraw some before reducing the seats"),
+        ));
+    }
+    if let Some(most) = results.iter().filter_map(|e| e.credited_quarters).max()
+        && after.quarters < most
+    {
+        return Err(AppError::conflict(
+            "hours",
+            format!(
+                "results credit up to {} hours already",
+                crate::domain::hours::hours(most.into())
+            ),
+        ));
+    }
+    if !results.is_empty() {
+        let fixed = [
+            ("kind", after.kind != before.kind),
+            ("target_role", after.target_role != before.target_role),
+            ("target_grade", after.target_grade != before.target_grade),
+            ("status", cancelling),
+        ];
+        if let Some((field, _)) = fixed.iter().find(|(_, changed)| *changed) {
+            return Err(AppError::conflict(
+                field,
+                "results are recorded for this course: what it trains for and whether it took \
+                 place are fixed",
+            ));
+        }
+    }
+
+    after.version = before.version + 1;
+    after.updated_at = Utc::now();
+    let after = course::ActiveModel::from(after)
+        .reset_all()
+        .update(&txn)
+        .await?;
+    Entry::new(if cancelling { "cancel" } else { "update" }, "course", id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, caller)
+        .await?;
+    if cancelling {
+        notify_cancelled(&txn, &after, &seats).await?;
+    }
+    txn.commit().await?;
+    Ok(CourseView {
+        course: after,
+        enrolled,
+    })
+}
+
+/// Mails every enrolled person with an address that the course is off.
+async fn notify_cancelled(
+    txn: &impl ConnectionTrait,
+    course: &course::Model,
+    seats: &[enrollment::Model],
+) -> Result<(), AppError> {
+    let ids: Vec<i32> = seats
+        .iter()
+        .filter(|e| e.status == EnrollmentStatus::Enrolled)
+        .map(|e| e.person_id)
+        .collect();
+    for chunk in ids.chunks(500) {
+        let people = person::Entity::find()
+            .filter(person::Column::Id.is_in(chunk.iter().copied()))
+            .filter(person::Column::Email.is_not_null())
+            .all(txn)
+            .await?;
+        for person in people {
+            let Some(email) = person.email.as_deref() else {
+                continue;
+            };
+            let mail = Mail::CourseCancelled {
+                name: &person.name,
+                course: &course.title,
+                starts_on: course.starts_on,
+                reason: course.cancel_reason.as_deref(),
+            };
+            mail::enqueue(txn, email, &mail).await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn get(db: &DatabaseConnection, id: i32) -> Result<CourseView, AppError> {
+    let course = course::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("course", id))?;
+    let enrolled = enrolled_counts(db, &[id]).await?.remove(&id).unwrap_or(0);
+    Ok(CourseView { course, enrolled })
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    filter: &CourseFilter,
+    page: PageRequest,
+) -> Result<Paged<CourseView>, AppError> {
+    let mut select = course::Entity::find();
+    if let Some(status) = filter.status {
+        select = select.filter(course::Column::Status.eq(status));
+    }
+    if let Some(kind) = filter.kind {
+        select = select.filter(course::Column::Kind.eq(kind));
+    }
+    if let Some(role) = filter.target_role {
+        select = select.filter(course::Column::TargetRole.eq(role));
+    }
+    if let Some(grade) = filter.target_grade {
+        select = select.filter(course::Column::TargetGrade.eq(grade));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(course::Column::EndsOn.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(course::Column::StartsOn.lte(to));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        select = select.filter(course::Column::Title.contains(q));
+    }
+    let paged = fetch_page(
+        select
+            .order_by_desc(course::Column::StartsOn)
+            .order_by_desc(course::Column::Id),
+        db,
+        page,
+    )
+    .await?;
+    let ids: Vec<i32> = paged.items.iter().map(|c| c.id).collect();
+    let mut counts = enrolled_counts(db, &ids).await?;
+    Ok(paged.map(|course| CourseView {
+        enrolled: counts.remove(&course.id).unwrap_or(0),
+        course,
+    }))
+}
+
+/// Seats taken per course, in one grouped query.
+pub async fn enrolled_counts(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, i64>, AppError> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        course_id: i32,
+        seats: i64,
+    }
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = enrollment::Entity::find()
+        .select_only()
+        .column(enrollment::Column::CourseId)
+        .column_as(enrollment::Column::Id.count(), "seats")
+        .filter(enrollment::Column::CourseId.is_in(ids.iter().copied()))
+        .filter(enrollment::Column::Status.eq(EnrollmentStatus::Enrolled))
+        .group_by(enrollment::Column::CourseId)
+        .into_model::<Count>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.course_id, r.seats)).collect())
+}
+
+/// Reads a course for a change. On PostgreSQL the row stays locked until the transaction ends, so
+/// concurrent enrolments in one course queue here and the seat count they read is current; SQLite
+/// writers are serialised by `BEGIN IMMEDIATE` already.
+pub(super) async fn lock(txn: &impl ConnectionTrait, id: i32) -> Result<course::Model, AppError> {
+    let mut select = course::Entity::find_by_id(id);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        select = select.lock(LockType::Update);
+    }
+    select
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("course", id))
+}
+
+pub fn status_name(status: CourseStatus) -> &'static str {
+    match status {
+        CourseStatus::Planned => "planned",
+        CourseStatus::Open => "open",
+        CourseStatus::Closed => "closed",
+        CourseStatus::Cancelled => "cancelled",
+    }
+}
+
+fn trimmed(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
