@@ -39,7 +39,7 @@ pub struct Background {
 impl Background {
     /// Starts the mail worker when an SMTP server is configured (without one, mail waits in the
     /// outbox until a server is configured and the service restarted), the daily coverage alert
-    /// when `FITREG_ALERT_AT` is set, and the closing of check-ins left open for 12 hours.
+    /// and the registration reminders when `FITREG_ALERT_AT` is set, and the closing of check-ins left open for 12 hours.
     pub fn start(state: &AppState) -> anyhow::Result<Self> {
         let (shutdown, watch) = tokio::sync::watch::channel(false);
         let mut tasks = Vec::new();
@@ -66,7 +66,17 @@ impl Background {
                 at,
                 watch.clone(),
             )));
-            tracing::info!(%at, "daily coverage alert scheduled (UTC+08:00)");
+            tasks.push(tokio::spawn(
+                crate::services::registration_reminders::run_daily(
+                    state.db.clone(),
+                    at,
+                    watch.clone(),
+                ),
+            ));
+            tracing::info!(
+                %at,
+                "daily coverage alert scheduled (UTC+08:00), with the registration reminders in December and January"
+            );
         }
         tasks.push(tokio::spawn(close_stale_check_ins(state.db.clone(), watch)));
         Ok(Self { shutdown, tasks })

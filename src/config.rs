@@ -83,8 +83,8 @@ pub struct Config {
     )]
     pub cors_origins: Vec<String>,
 
-    /// District time (UTC+08:00) of the daily coverage alert to street officers, e.g. `08:00`;
-    /// no daily alert when unset.
+    /// District time (UTC+08:00) of the daily coverage alert to street officers, and of the
+    /// registration reminders in December and January, e.g. `08:00`; neither runs when unset.
     #[arg(long, env = "FITREG_ALERT_AT", value_parser = parse_alert_at, global = true)]
     pub alert_at: Option<chrono::NaiveTime>,
 

@@ -378,6 +378,24 @@ async fn every_endpoint_answers_each_role_as_the_spec_says() {
             [401, 200, 200, 404, 200, 200],
         ),
         (
+            Method::GET,
+            format!("/people/{pid}/eligibility"),
+            None,
+            [401, 200, 200, 404, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("/people/{pid}/registrations"),
+            Some(json!({"year": 2025})),
+            [401, 201, 409, 404, 403, 403],
+        ),
+        (
+            Method::GET,
+            format!("/people/{pid}/registrations"),
+            None,
+            [401, 200, 200, 404, 200, 200],
+        ),
+        (
             Method::DELETE,
             format!("{course_path}/enrollments/{pid}"),
             None,

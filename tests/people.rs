@@ -324,29 +324,45 @@ async fn qualification_rules_hold() {
         json!({"kind": "social_sports_instructor", "grade": "second", "certified_on": "2024-01-01", "issued_by": "柳州市体育局"}))
         .await
         .assert_problem(403);
-    let third = app
+    // The district grants `third` only to the eligible (tests/careers.rs has the boundaries).
+    let ineligible = app
         .send_json(&officer.token, Method::POST, &quals(&adult["id"]), json!({"kind": "social_sports_instructor", "grade": "third", "certified_on": "2024-01-01", "certificate_no": "YF-2024-001"}))
         .await;
-    assert_eq!(third.status, 201, "{}", third.text);
+    ineligible.assert_problem(422);
+    assert_eq!(
+        ineligible.error_fields(),
+        ["certification_course", "training_hours", "service_sessions"]
+    );
+    let unrecorded = app
+        .send_json(&app.admin_token, Method::POST, &quals(&adult["id"]), json!({"kind": "social_sports_instructor", "grade": "second", "certified_on": "2024-01-01"}))
+        .await;
+    unrecorded.assert_problem(422);
+    assert_eq!(unrecorded.error_fields(), ["issued_by", "certificate_no"]);
+    let second = app
+        .send_json(&app.admin_token, Method::POST, &quals(&adult["id"]), json!({"kind": "social_sports_instructor", "grade": "second", "certified_on": "2024-01-01", "issued_by": "柳州市体育局", "certificate_no": "LZ-2"}))
+        .await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    assert_eq!(second.json["grade_granted_on"], "2024-01-01");
+    assert_eq!(second.json["eligibility_at_grant"]["eligible"], false);
     app.send_json(
         &app.admin_token,
         Method::POST,
         &quals(&adult["id"]),
-        json!({"kind": "social_sports_instructor", "grade": "third", "certified_on": "2024-02-01"}),
+        json!({"kind": "social_sports_instructor", "grade": "second", "certified_on": "2024-02-01", "issued_by": "柳州市体育局", "certificate_no": "LZ-3"}),
     )
     .await
     .assert_problem(409);
-    let qid = third.json["id"].clone();
-    let promote = app
+    let qid = second.json["id"].clone();
+    let lower = app
         .send_json(
             &app.admin_token,
             Method::PATCH,
             &format!("{}/{qid}", quals(&adult["id"])),
-            json!({"grade": "second", "issued_by": "柳州市体育局", "certificate_no": "LZ-2"}),
+            json!({"grade": "third"}),
         )
         .await;
-    assert_eq!(promote.status, 200, "{}", promote.text);
-    assert_eq!(promote.json["grade"], "second");
+    lower.assert_problem(422);
+    assert_eq!(lower.error_fields(), ["grade"]);
     let no_reason = app
         .send_json(
             &app.admin_token,

@@ -332,6 +332,9 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
             "record_training_result",
         ),
         ("/people/{id}/training", "get", "get_person_training"),
+        ("/people/{id}/eligibility", "get", "get_eligibility"),
+        ("/people/{id}/registrations", "post", "create_registration"),
+        ("/people/{id}/registrations", "get", "list_registrations"),
     ];
     for (path, method, operation_id) in expected {
         let operation = &paths[path][method];

@@ -15,6 +15,7 @@ mod m20261205_000001_create_coverage;
 mod m20261206_000001_create_service_sessions;
 mod m20261207_000001_create_certificates;
 mod m20261208_000001_create_training;
+mod m20261209_000001_create_registrations;
 
 /// A plain index over `columns` of `table`, in order.
 pub(crate) fn index<C: IntoIden>(
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_create_service_sessions::Migration),
             Box::new(m20261207_000001_create_certificates::Migration),
             Box::new(m20261208_000001_create_training::Migration),
+            Box::new(m20261209_000001_create_registrations::Migration),
         ]
     }
 }

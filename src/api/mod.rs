@@ -8,6 +8,7 @@ mod accounts;
 mod assignments;
 mod audit;
 pub mod auth;
+mod careers;
 mod certificates;
 mod courses;
 mod coverage;
@@ -86,7 +87,11 @@ type Apis = (
         session_changes::SessionChangesApi,
         certificates::CertificatesApi,
     ),
-    (courses::CoursesApi, training::TrainingApi),
+    (
+        courses::CoursesApi,
+        training::TrainingApi,
+        careers::CareersApi,
+    ),
 );
 
 /// The OpenAPI service holding every endpoint.
@@ -116,6 +121,7 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
         (
             courses::CoursesApi::new(state),
             training::TrainingApi::new(state),
+            careers::CareersApi::new(state),
         ),
     );
     OpenApiService::new(apis, "fitreg", env!("CARGO_PKG_VERSION"))

@@ -9,11 +9,12 @@ use poem_openapi::{
 };
 
 use super::{
-    ApiTags, Page, accounts::maybe, auth::BearerAuth, expected_version, json::JsonBody,
-    pagination::page_request,
+    ApiTags, Page, accounts::maybe, auth::BearerAuth, careers::GradeEligibility, expected_version,
+    json::JsonBody, pagination::page_request,
 };
 use crate::{
     app::AppState,
+    domain::careers::RegistrationStanding,
     domain::{
         id_number::mask,
         person::{Employment, Gender, Grade, PersonStatus, QualificationKind, QualificationStatus},
@@ -21,6 +22,7 @@ use crate::{
     entities::qualification,
     error::AppError,
     services::{
+        eligibility::Eligibility,
         people::{self, NewPerson, PersonChanges, PersonFilter, PersonView, Specialty},
         qualifications::{self, NewQualification, QualificationChanges},
     },
@@ -138,6 +140,11 @@ pub struct Qualification {
     pub status: QualificationStatus,
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoke_reason: Option<String>,
+    /// The day the current grade was granted (instructors).
+    pub grade_granted_on: Option<NaiveDate>,
+    /// The eligibility for the current grade as judged on the day it was recorded. Grades granted
+    /// outside the district are recorded whatever it says, so a mismatch shows here.
+    pub eligibility_at_grant: Option<GradeEligibility>,
     pub version: i32,
 }
 
@@ -154,6 +161,14 @@ impl From<qualification::Model> for Qualification {
             status: q.status,
             revoked_at: q.revoked_at,
             revoke_reason: q.revoke_reason,
+            grade_granted_on: q
+                .grade
+                .map(|_| q.grade_granted_on.unwrap_or(q.certified_on)),
+            eligibility_at_grant: q
+                .eligibility_at_grant
+                .as_deref()
+                .and_then(|json| serde_json::from_str::<Eligibility>(json).ok())
+                .map(GradeEligibility::from),
             version: q.version,
         }
     }
@@ -218,7 +233,10 @@ pub struct PersonPatch {
 #[oai(deny_unknown_fields)]
 pub struct NewQualificationRequest {
     pub kind: QualificationKind,
-    /// Required for social sports instructors; officers record `third` only.
+    /// Required for social sports instructors; officers record `third` only. Granting `third`
+    /// (the district's own grant) needs the person to be eligible on `certified_on` (see
+    /// `GET /people/{id}/eligibility`), else 422 naming each unmet requirement; `second` and above
+    /// are granted outside the district and need `issued_by` and `certificate_no`.
     pub grade: Option<Grade>,
     #[oai(validator(max_length = 64))]
     pub certificate_no: Option<String>,
@@ -233,7 +251,11 @@ pub struct NewQualificationRequest {
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 pub struct QualificationPatch {
+    /// A promotion. `second` and above are granted outside the district: record `issued_by` and
+    /// `certificate_no` with it. Grades are never lowered.
     pub grade: Option<Grade>,
+    /// The day the new grade was granted; defaults to today.
+    pub granted_on: Option<NaiveDate>,
     #[oai(validator(max_length = 64))]
     pub certificate_no: MaybeUndefined<String>,
     pub employment: Option<Employment>,
@@ -331,6 +353,9 @@ impl PeopleApi {
         /// People with this sport item as a specialty.
         #[oai(validator(max_length = 64))]
         specialty: Query<Option<String>>,
+        /// Instructors `current` with this year's work registration, or `lapsed` (no approved
+        /// registration for this year once it closed on 31 March).
+        registration: Query<Option<RegistrationStanding>>,
         /// Page number, from 1.
         #[oai(validator(minimum(value = "1")))]
         page: Query<Option<u64>>,
@@ -346,6 +371,7 @@ impl PeopleApi {
             grade: grade.0,
             status: status.0,
             specialty: specialty.0,
+            registration: registration.0,
         };
         let paged = people::list(
             &self.state.db,
@@ -462,6 +488,7 @@ impl PeopleApi {
         let body = body.0;
         let changes = QualificationChanges {
             grade: body.grade,
+            granted_on: body.granted_on,
             certificate_no: maybe(body.certificate_no),
             employment: body.employment,
             issued_by: maybe(body.issued_by),

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::{
     app::AppState,
+    domain::careers::RegistrationStanding,
     domain::person::{Grade, PersonStatus, QualificationKind},
     error::AppError,
     services::{
@@ -170,6 +171,9 @@ impl PeopleFilesApi {
         grade: Query<Option<Grade>>,
         status: Query<Option<PersonStatus>>,
         #[oai(validator(max_length = 64))] specialty: Query<Option<String>>,
+        /// Instructors `current` with this year's work registration, or `lapsed` (no approved
+        /// registration for this year once it closed on 31 March).
+        registration: Query<Option<RegistrationStanding>>,
     ) -> Result<ExportFile, AppError> {
         let filter = PersonFilter {
             q: q.0,
@@ -179,6 +183,7 @@ impl PeopleFilesApi {
             grade: grade.0,
             status: status.0,
             specialty: specialty.0,
+            registration: registration.0,
         };
         let format = format.0.unwrap_or(ExportFormat::Csv);
         let service_format = match format {

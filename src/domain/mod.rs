@@ -2,6 +2,7 @@
 //! only ever receive checked data.
 
 pub mod account;
+pub mod careers;
 pub mod hours;
 pub mod id_number;
 pub mod import;

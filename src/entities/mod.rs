@@ -16,6 +16,7 @@ pub mod person;
 pub mod person_specialty;
 pub mod policy;
 pub mod qualification;
+pub mod registration;
 pub mod scheduled_run;
 pub mod service_session;
 pub mod session;

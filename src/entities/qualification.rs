@@ -21,6 +21,10 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_by: Option<i32>,
     pub revoke_reason: Option<String>,
+    /// The day the current grade was granted (the certification day when never promoted).
+    pub grade_granted_on: Option<Date>,
+    /// The eligibility for the current grade as judged the day it was recorded (JSON).
+    pub eligibility_at_grant: Option<String>,
     /// The import that recorded it, if any.
     pub import_id: Option<String>,
     pub version: i32,

@@ -55,6 +55,12 @@ pub enum MailKind {
     /// A training course a person was enrolled in was cancelled.
     #[sea_orm(string_value = "course_cancelled")]
     CourseCancelled,
+    /// An instructor has not registered (工作注册) for the coming year yet.
+    #[sea_orm(string_value = "registration_reminder")]
+    RegistrationReminder,
+    /// A street's instructors not yet registered for the year, for its officers.
+    #[sea_orm(string_value = "registration_list")]
+    RegistrationList,
 }
 
 /// Where a mail is in its delivery.
@@ -129,6 +135,16 @@ pub enum Mail<'a> {
         starts_on: chrono::NaiveDate,
         reason: Option<&'a str>,
     },
+    RegistrationReminder {
+        name: &'a str,
+        year: i32,
+    },
+    RegistrationList {
+        street: &'a str,
+        year: i32,
+        /// Name and phone of each instructor not yet registered.
+        people: Vec<(String, String)>,
+    },
     CoverageAlert {
         street: &'a str,
         as_of: chrono::NaiveDate,
@@ -152,6 +168,8 @@ impl Mail<'_> {
             Mail::SessionCorrected { .. } => MailKind::SessionCorrected,
             Mail::EnrollmentConfirmed { .. } => MailKind::EnrollmentConfirmed,
             Mail::CourseCancelled { .. } => MailKind::CourseCancelled,
+            Mail::RegistrationReminder { .. } => MailKind::RegistrationReminder,
+            Mail::RegistrationList { .. } => MailKind::RegistrationList,
         }
     }
 
@@ -168,6 +186,17 @@ impl Mail<'_> {
             } => "【fitreg】服务记录未通过审核".to_owned(),
             Mail::EnrollmentConfirmed { course, .. } => format!("【fitreg】培训报名确认：{course}"),
             Mail::CourseCancelled { course, .. } => format!("【fitreg】培训取消通知：{course}"),
+            Mail::RegistrationReminder { year, .. } => {
+                format!("【fitreg】请办理 {year} 年度社会体育指导员工作注册")
+            }
+            Mail::RegistrationList {
+                street,
+                year,
+                people,
+            } => format!(
+                "【fitreg】{street}尚有 {} 名社会体育指导员未办理 {year} 年度工作注册",
+                people.len()
+            ),
             Mail::CoverageAlert {
                 street,
                 gaps,
@@ -266,6 +295,29 @@ impl Mail<'_> {
                     text.push_str(&format!("\n取消原因：{reason}"));
                 }
                 text.push_str("\n后续培训安排将另行通知，给您带来不便，敬请谅解。");
+                text
+            }
+            Mail::RegistrationReminder { name, year } => format!(
+                "{name}，您好：\n\n{year} 年度社会体育指导员工作注册已经开始，您尚未注册。\n\
+                 注册条件：{year} 年持有有效的社会体育指导员资格，且 {last} 年经审核的志愿服务时长达到规定要求。\n\
+                 请于 {year} 年 3 月 31 日前联系所在街道（乡镇）办理；逾期未注册的，将列为未注册人员，\n\
+                 该年度不计入晋升等级所需的注册年限。",
+                last = year - 1
+            ),
+            Mail::RegistrationList {
+                street,
+                year,
+                people,
+            } => {
+                let mut text = format!(
+                    "{street}各位同志：\n\n以下社会体育指导员尚未办理 {year} 年度工作注册（截至今日）：\n"
+                );
+                for (name, phone) in people {
+                    text.push_str(&format!("- {name}（{phone}）\n"));
+                }
+                text.push_str(&format!(
+                    "\n请于 {year} 年 3 月 31 日前为符合条件的人员办理注册；逾期未注册的人员将列为未注册。"
+                ));
                 text
             }
             Mail::CoverageAlert {

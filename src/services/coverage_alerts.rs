@@ -5,12 +5,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::OnConflict,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::{audit::Entry, coverage};
+use super::{audit::Entry, coverage, schedule};
 use crate::{
     auth::{Caller, Target},
     db,
@@ -18,7 +15,7 @@ use crate::{
         account::Role,
         time::{district_offset, today},
     },
-    entities::{account, scheduled_run, street},
+    entities::{account, street},
     error::AppError,
     mail::{self, Mail},
 };
@@ -118,66 +115,22 @@ pub async fn run_daily_if_due(
     if local.time() < at {
         return Ok(None);
     }
-    if !claim_day(db, local.date_naive()).await? {
+    if !schedule::claim_day(db, JOB, local.date_naive()).await? {
         return Ok(None);
     }
     send(db, &Caller::system()).await.map(Some)
-}
-
-/// Marks `day` as run for the job; false when it had been marked already (by this or another
-/// server). The conditional update is atomic on both backends.
-async fn claim_day(db: &DatabaseConnection, day: NaiveDate) -> Result<bool, AppError> {
-    let txn = db::begin_write(db).await?;
-    scheduled_run::Entity::insert(scheduled_run::ActiveModel {
-        job: Set(JOB.to_owned()),
-        last_run_on: Set(None),
-    })
-    .on_conflict(
-        OnConflict::column(scheduled_run::Column::Job)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    let claimed = scheduled_run::Entity::update_many()
-        .col_expr(
-            scheduled_run::Column::LastRunOn,
-            sea_orm::sea_query::Expr::value(day),
-        )
-        .filter(scheduled_run::Column::Job.eq(JOB))
-        .filter(
-            sea_orm::Condition::any()
-                .add(scheduled_run::Column::LastRunOn.is_null())
-                .add(scheduled_run::Column::LastRunOn.lt(day)),
-        )
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok(claimed.rows_affected == 1)
 }
 
 /// The daily loop in `serve`: checks every half minute until shutdown.
 pub async fn run_daily(
     db: DatabaseConnection,
     at: NaiveTime,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    loop {
-        match run_daily_if_due(&db, at, Utc::now()).await {
-            Ok(Some(run)) => tracing::info!(
-                streets = run.streets,
-                mails = run.mails,
-                "daily coverage alert sent"
-            ),
-            Ok(None) => {}
-            Err(err) => tracing::warn!(error = %err, "daily coverage alert failed"),
-        }
-        tokio::select! {
-            () = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
-            _ = shutdown.changed() => {}
-        }
-        if *shutdown.borrow() {
-            break;
-        }
-    }
+    schedule::every_half_minute(shutdown, "daily coverage alert", || async {
+        Ok(run_daily_if_due(&db, at, Utc::now())
+            .await?
+            .map(|run| format!("{} streets, {} mails", run.streets, run.mails)))
+    })
+    .await
 }

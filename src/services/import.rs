@@ -29,7 +29,7 @@ use crate::{
     },
     entities::{
         account, assignment, certificate, community, enrollment, people_import, person,
-        person_specialty, qualification, service_session, sport_item, street,
+        person_specialty, qualification, registration, service_session, sport_item, street,
     },
     error::AppError,
 };
@@ -815,6 +815,10 @@ pub async fn undo(
             .await?;
         others += certificate::Entity::find()
             .filter(certificate::Column::PersonId.is_in(chunk.iter().copied()))
+            .count(&txn)
+            .await?;
+        others += registration::Entity::find()
+            .filter(registration::Column::PersonId.is_in(chunk.iter().copied()))
             .count(&txn)
             .await?;
     }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
@@ -21,14 +21,15 @@ use crate::{
     domain::{
         FieldViolation,
         account::{Email, Role},
+        careers::{RegistrationStanding, RegistrationStatus},
         id_number::IdNumber,
         person::{Gender, Grade, PersonStatus, QualificationKind, QualificationStatus},
         phone::Phone,
         time::today,
     },
     entities::{
-        account, assignment, enrollment, person, person_specialty, qualification, service_session,
-        sport_item, street,
+        account, assignment, enrollment, person, person_specialty, qualification, registration,
+        service_session, sport_item, street,
     },
     error::AppError,
 };
@@ -79,6 +80,8 @@ pub struct PersonFilter {
     pub grade: Option<Grade>,
     pub status: Option<PersonStatus>,
     pub specialty: Option<String>,
+    /// Instructors current or lapsed with this year's work registration.
+    pub registration: Option<RegistrationStanding>,
 }
 
 /// A person with their specialties and qualifications.
@@ -355,6 +358,9 @@ pub fn filtered(
         }
         select = select.filter(person::Column::Id.in_subquery(held.to_owned()));
     }
+    if let Some(standing) = filter.registration {
+        select = select.filter(registration_condition(standing, today()));
+    }
     if let Some(specialty) = &filter.specialty {
         let mut teaches = Query::select();
         teaches
@@ -364,6 +370,37 @@ pub fn filtered(
         select = select.filter(person::Column::Id.in_subquery(teaches.to_owned()));
     }
     Ok(select)
+}
+
+/// People current with the registration of `day`'s year, or instructors lapsed with it (only
+/// after 31 March: until then the year's registration is still open).
+fn registration_condition(standing: RegistrationStanding, day: NaiveDate) -> Condition {
+    let mut approved = Query::select();
+    approved
+        .column(registration::Column::PersonId)
+        .from(registration::Entity)
+        .and_where(registration::Column::Year.eq(day.year()))
+        .and_where(registration::Column::Status.eq(RegistrationStatus::Approved));
+    match standing {
+        RegistrationStanding::Current => {
+            Condition::all().add(person::Column::Id.in_subquery(approved.to_owned()))
+        }
+        RegistrationStanding::Lapsed => {
+            let mut instructors = Query::select();
+            instructors
+                .column(qualification::Column::PersonId)
+                .from(qualification::Entity)
+                .and_where(
+                    qualification::Column::Kind.eq(QualificationKind::SocialSportsInstructor),
+                )
+                .and_where(qualification::Column::Status.eq(QualificationStatus::Active));
+            let period_closed = day.month() > 3;
+            Condition::all()
+                .add(Expr::val(period_closed).eq(true))
+                .add(person::Column::Id.in_subquery(instructors.to_owned()))
+                .add(person::Column::Id.not_in_subquery(approved.to_owned()))
+        }
+    }
 }
 
 pub async fn load_specialties(
@@ -554,6 +591,11 @@ pub async fn data_export(
         .order_by_asc(service_session::Column::Id)
         .all(db)
         .await?;
+    let registrations = registration::Entity::find()
+        .filter(registration::Column::PersonId.eq(id))
+        .order_by_asc(registration::Column::Year)
+        .all(db)
+        .await?;
     let training = enrollment::Entity::find()
         .filter(enrollment::Column::PersonId.eq(id))
         .order_by_asc(enrollment::Column::Id)
@@ -577,6 +619,7 @@ pub async fn data_export(
         "assignments": assignments,
         "service_sessions": service_sessions,
         "training": training,
+        "registrations": registrations,
         "accounts": accounts,
     }))
 }

@@ -3,10 +3,11 @@
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter,
 };
 
-use super::{assignments, audit::Entry, people, policy};
+use super::{assignments, audit::Entry, eligibility, people, policy};
 use crate::{
     auth::{Caller, Target},
     db,
@@ -16,7 +17,7 @@ use crate::{
         person::{Employment, Grade, PersonStatus, QualificationKind, QualificationStatus, age_on},
         time::today,
     },
-    entities::qualification,
+    entities::{person, qualification},
     error::AppError,
 };
 
@@ -37,6 +38,8 @@ pub struct QualificationChanges {
     pub certificate_no: Option<Option<String>>,
     pub employment: Option<Employment>,
     pub issued_by: Option<Option<String>>,
+    /// The day a promoted grade was granted; defaults to today.
+    pub granted_on: Option<NaiveDate>,
     /// Only `revoked`, with a reason.
     pub status: Option<QualificationStatus>,
     pub reason: Option<String>,
@@ -121,9 +124,20 @@ pub async fn add(
     if person.status != PersonStatus::Active {
         violations.push(FieldViolation::new("person_id", "the person is not active"));
     }
+    if let Some(grade) = new.grade.filter(|g| !g.granted_by_district()) {
+        violations.extend(missing_grant_record(
+            grade,
+            new.issued_by.as_deref(),
+            new.certificate_no.as_deref(),
+        ));
+    }
     if !violations.is_empty() {
         return Err(AppError::violations(violations));
     }
+    let judged = match new.grade {
+        Some(grade) => Some(judge_grant(db, &person, grade, new.certified_on).await?),
+        None => None,
+    };
 
     let txn = db::begin_write(db).await?;
     let held = qualification::Entity::find()
@@ -150,6 +164,8 @@ pub async fn add(
         certified_on: Set(new.certified_on),
         employment: Set(new.employment),
         issued_by: Set(trimmed(new.issued_by)),
+        grade_granted_on: Set(new.grade.map(|_| new.certified_on)),
+        eligibility_at_grant: Set(judged.flatten()),
         status: Set(QualificationStatus::Active),
         revoked_at: Set(None),
         revoked_by: Set(None),
@@ -204,6 +220,34 @@ pub async fn update(
         changes.grade.or(before.grade),
         changes.employment.or(before.employment),
     );
+    let promotion = changes.grade.filter(|g| Some(*g) != before.grade);
+    if let (Some(new), Some(held)) = (promotion, before.grade)
+        && new < held
+    {
+        violations.push(FieldViolation::new(
+            "grade",
+            "a grade is never lowered; revoke the qualification instead",
+        ));
+    }
+    let granted_on = changes.granted_on.unwrap_or_else(today);
+    if let Some(grade) = promotion.filter(|g| before.grade.is_none_or(|held| *g > held)) {
+        violations.extend(missing_grant_record(
+            grade,
+            changes.issued_by.clone().flatten().as_deref(),
+            changes.certificate_no.clone().flatten().as_deref(),
+        ));
+        if granted_on > today() || granted_on < before.certified_on {
+            violations.push(FieldViolation::new(
+                "granted_on",
+                "must lie between the certification day and today",
+            ));
+        }
+    } else if changes.granted_on.is_some() {
+        violations.push(FieldViolation::new(
+            "granted_on",
+            "is given only with a new grade",
+        ));
+    }
     let revoking = changes.status == Some(QualificationStatus::Revoked);
     let reason = changes
         .reason
@@ -221,8 +265,11 @@ pub async fn update(
     }
     let now = Utc::now();
     let mut active: qualification::ActiveModel = before.clone().into();
-    if let Some(grade) = changes.grade {
+    if let Some(grade) = promotion {
+        let judged = judge_grant(&txn, &person, grade, granted_on).await?;
         active.grade = Set(Some(grade));
+        active.grade_granted_on = Set(Some(granted_on));
+        active.eligibility_at_grant = Set(judged);
     }
     if let Some(certificate_no) = changes.certificate_no {
         active.certificate_no = Set(trimmed(certificate_no));
@@ -242,7 +289,11 @@ pub async fn update(
     active.version = Set(before.version + 1);
     active.updated_at = Set(now);
     let after = active.update(&txn).await?;
-    let action = if revoking { "revoke" } else { "update" };
+    let action = match (revoking, promotion) {
+        (true, _) => "revoke",
+        (false, Some(_)) => "promote",
+        (false, None) => "update",
+    };
     Entry::new(action, "qualification", id)
         .before(&before)
         .after(&after)
@@ -261,6 +312,58 @@ pub async fn update(
     }
     txn.commit().await?;
     Ok(after)
+}
+
+/// Grades granted outside the district are recorded with who granted them and the certificate.
+fn missing_grant_record(
+    grade: Grade,
+    issued_by: Option<&str>,
+    certificate_no: Option<&str>,
+) -> Vec<FieldViolation> {
+    let label = crate::domain::careers::grade_label(grade);
+    [("issued_by", issued_by), ("certificate_no", certificate_no)]
+        .into_iter()
+        .filter(|(_, value)| value.is_none_or(|v| v.trim().is_empty()))
+        .map(|(field, _)| {
+            FieldViolation::new(
+                field,
+                format!("the {label} grade is granted outside the district: record {field}"),
+            )
+        })
+        .collect()
+}
+
+/// Judges the grade on the day it is granted. The district's own grant (`third`) is refused with
+/// every unmet requirement; a grade granted elsewhere is recorded whatever the judgement, which
+/// is kept beside it (as JSON) so a mismatch stays visible.
+async fn judge_grant(
+    db: &impl ConnectionTrait,
+    person: &person::Model,
+    grade: Grade,
+    on: NaiveDate,
+) -> Result<Option<String>, AppError> {
+    let policy = policy::get(db).await?.policy;
+    let judged = eligibility::judge(db, person, grade, on, &policy).await?;
+    if grade.granted_by_district() && !judged.eligible {
+        let unmet = judged
+            .requirements
+            .iter()
+            .filter(|r| !r.met)
+            .map(|r| {
+                FieldViolation::new(
+                    &r.name,
+                    format!(
+                        "{}: needs {}, has {} on {on}",
+                        r.description, r.required, r.actual
+                    ),
+                )
+            })
+            .collect();
+        return Err(AppError::violations(unmet));
+    }
+    serde_json::to_string(&judged)
+        .map(Some)
+        .map_err(|e| AppError::Internal(format!("eligibility: {e}")))
 }
 
 fn trimmed(value: Option<String>) -> Option<String> {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::people;
@@ -61,8 +61,9 @@ pub async fn transcript(
     })
 }
 
-/// What a person's training holds toward `grade`: how many certification courses for that grade
-/// they completed, and the hours credited by completed courses targeted at it.
+/// What a person's training holds toward `grade` on `as_of`: how many certification courses for
+/// that grade they completed, and the hours credited by completed courses targeted at it, counting
+/// courses that had started by then.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GradeTraining {
     pub certifications_completed: i64,
@@ -73,10 +74,14 @@ pub async fn toward_grade(
     db: &impl ConnectionTrait,
     person_id: i32,
     grade: Grade,
+    as_of: NaiveDate,
 ) -> Result<GradeTraining, AppError> {
     let mut held = GradeTraining::default();
     for (seat, course) in seats(db, person_id).await? {
-        if seat.result != Some(TrainingResult::Completed) || course.target_grade != Some(grade) {
+        if seat.result != Some(TrainingResult::Completed)
+            || course.target_grade != Some(grade)
+            || course.starts_on > as_of
+        {
             continue;
         }
         if course.kind == CourseKind::Certification {

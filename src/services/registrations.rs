@@ -1,0 +1,244 @@
+//! Annual work registration (工作注册): an instructor registers for year Y, approved when they held
+//! an active instructor qualification during Y and served the policy's hours in Y-1, or approved
+//! against the rule by an officer's decision with a note. One registration per person and year.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::{PageRequest, Paged, audit::Entry, eligibility, fetch_page, people, policy};
+use crate::{
+    auth::{Caller, Target},
+    db,
+    domain::{
+        FieldViolation,
+        careers::{RegistrationStatus, registration_shortfalls},
+        hours::hours,
+        person::{QualificationKind, QualificationStatus, SessionStatus},
+        time::{start_of_day, today},
+    },
+    entities::{qualification, registration, service_session},
+    error::AppError,
+};
+
+/// The earliest year the registry accepts a registration for.
+pub const FIRST_YEAR: i32 = 2000;
+
+#[derive(Debug, Clone)]
+pub struct NewRegistration {
+    pub year: i32,
+    pub note: Option<String>,
+    /// Approve even when the rule is not met; needs a note.
+    pub overridden: bool,
+}
+
+/// The day registration for `year` opens: 1 December of the year before.
+pub fn opens_on(year: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year - 1, 12, 1)
+}
+
+pub async fn register(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    person_id: i32,
+    new: NewRegistration,
+) -> Result<registration::Model, AppError> {
+    let person = people::find(db, person_id).await?;
+    caller.authorize_write(
+        Target::Person {
+            person_id,
+            street_id: person.street_id,
+        },
+        "person",
+        person_id,
+    )?;
+    let note = new
+        .note
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    let mut violations = Vec::new();
+    let day = today();
+    match opens_on(new.year) {
+        Some(opens) if new.year >= FIRST_YEAR && opens <= day => {}
+        Some(opens) if new.year >= FIRST_YEAR => violations.push(FieldViolation::new(
+            "year",
+            format!("registration for {} opens on {opens}", new.year),
+        )),
+        _ => violations.push(FieldViolation::new(
+            "year",
+            format!("must be {FIRST_YEAR} or later"),
+        )),
+    }
+    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
+        violations.push(FieldViolation::new(
+            "note",
+            "must be at most 500 characters",
+        ));
+    }
+    if new.overridden && note.is_none() {
+        violations.push(FieldViolation::new(
+            "note",
+            "approving against the rule needs a note giving the reason",
+        ));
+    }
+    if !violations.is_empty() {
+        return Err(AppError::violations(violations));
+    }
+    let policy = policy::get(db).await?.policy;
+
+    let txn = db::begin_write(db).await?;
+    let existing = registration::Entity::find()
+        .filter(registration::Column::PersonId.eq(person_id))
+        .filter(registration::Column::Year.eq(new.year))
+        .one(&txn)
+        .await?;
+    if let Some(existing) = existing {
+        return Err(AppError::conflict(
+            "year",
+            format!(
+                "the person has a registration for {} already ({})",
+                new.year,
+                status_name(existing.status)
+            ),
+        ));
+    }
+    let qualified = qualified_during(&txn, person_id, new.year).await?;
+    let served = served_quarters(&txn, person_id, new.year - 1).await?;
+    let shortfalls = registration_shortfalls(new.year, qualified, served, &policy);
+    let (status, overridden, reason) = if shortfalls.is_empty() {
+        (
+            RegistrationStatus::Approved,
+            false,
+            format!(
+                "held an active social sports instructor qualification in {} and served {} \
+                 approved hours in {} (policy: {})",
+                new.year,
+                hours(served),
+                new.year - 1,
+                policy.instructor_annual_hours
+            ),
+        )
+    } else if new.overridden {
+        (
+            RegistrationStatus::Approved,
+            true,
+            format!("approved against the rule: {}", shortfalls.join("; ")),
+        )
+    } else {
+        (RegistrationStatus::Rejected, false, shortfalls.join("; "))
+    };
+    let grade = eligibility::instructor_qualification(&txn, person_id)
+        .await?
+        .and_then(|q| q.grade);
+    let created = registration::ActiveModel {
+        person_id: Set(person_id),
+        year: Set(new.year),
+        status: Set(status),
+        reason: Set(reason),
+        overridden: Set(overridden),
+        note: Set(note),
+        grade: Set(grade),
+        served_quarters: Set(i32::try_from(served).unwrap_or(i32::MAX)),
+        created_by: Set(caller.account_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        AppError::unique_or_db(
+            e,
+            "year",
+            "the person has a registration for this year already",
+        )
+    })?;
+    let action = if overridden { "override" } else { "create" };
+    Entry::new(action, "registration", created.id)
+        .after(&created)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// A person's registrations, latest year first.
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    person_id: i32,
+    page: PageRequest,
+) -> Result<Paged<registration::Model>, AppError> {
+    let person = people::find(db, person_id).await?;
+    caller.authorize_read(
+        Target::Person {
+            person_id,
+            street_id: person.street_id,
+        },
+        "person",
+        person_id,
+    )?;
+    let select = registration::Entity::find()
+        .filter(registration::Column::PersonId.eq(person_id))
+        .order_by_desc(registration::Column::Year);
+    Ok(fetch_page(select, db, page).await?)
+}
+
+/// Whether the person held an active instructor qualification on at least one day of `year`:
+/// certified by its end and not revoked before it began (district days).
+async fn qualified_during(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    year: i32,
+) -> Result<bool, AppError> {
+    let (Some(first), Some(last)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Ok(false);
+    };
+    let held = qualification::Entity::find()
+        .filter(qualification::Column::PersonId.eq(person_id))
+        .filter(qualification::Column::Kind.eq(QualificationKind::SocialSportsInstructor))
+        .filter(qualification::Column::CertifiedOn.lte(last))
+        .all(db)
+        .await?;
+    Ok(held.iter().any(|q| match q.status {
+        QualificationStatus::Active => true,
+        QualificationStatus::Revoked => q.revoked_at.is_some_and(|at| at >= start_of_day(first)),
+    }))
+}
+
+/// Approved service hours that started in `year` (UTC+08:00), in quarter hours.
+pub async fn served_quarters(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    year: i32,
+) -> Result<i64, AppError> {
+    let (Some(first), Some(next)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year + 1, 1, 1),
+    ) else {
+        return Ok(0);
+    };
+    let total: Option<i64> = service_session::Entity::find()
+        .select_only()
+        .column_as(service_session::Column::Quarters.sum(), "quarters")
+        .filter(service_session::Column::PersonId.eq(person_id))
+        .filter(service_session::Column::Status.eq(SessionStatus::Approved))
+        .filter(service_session::Column::StartedAt.gte(start_of_day(first)))
+        .filter(service_session::Column::StartedAt.lt(start_of_day(next)))
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(total.unwrap_or(0))
+}
+
+pub fn status_name(status: RegistrationStatus) -> &'static str {
+    match status {
+        RegistrationStatus::Approved => "approved",
+        RegistrationStatus::Rejected => "rejected",
+    }
+}
