@@ -308,15 +308,23 @@ async fn registration_follows_the_rule_and_approving_against_it_needs_a_note() {
         "{}",
         rejected.text
     );
-    // The year is decided; another attempt is a conflict.
-    register(
-        &app,
-        &app.admin_token,
-        short,
-        json!({"year": this_year, "override": true, "note": "补录"}),
-    )
-    .await
-    .assert_problem(409);
+    // A rejected year stays rejected while the rule is unmet; an approved one is final.
+    register(&app, &app.admin_token, short, json!({"year": this_year}))
+        .await
+        .assert_problem(409);
+    let later = log_session(&app, short, day + TimeDelta::days(2), 1).await;
+    approve(&app, &[later]).await;
+    let met = register(&app, &app.admin_token, short, json!({"year": this_year})).await;
+    assert_eq!(met.status, 201, "{}", met.text);
+    assert_eq!(met.json["status"], "approved");
+    assert_eq!(
+        met.json["id"], rejected.json["id"],
+        "the same registration, decided again"
+    );
+    assert_eq!(met.json["service_hours_previous_year"], 20.0);
+    register(&app, &app.admin_token, short, json!({"year": this_year}))
+        .await
+        .assert_problem(409);
 
     // Approving against the rule: without a note refused, with one kept and marked.
     let no_note = register(
@@ -481,6 +489,24 @@ async fn higher_grades_count_approved_registrations_at_the_grade_below_only() {
     assert_eq!(first["grade"], "first");
     assert_eq!(requirement(&first, "registered_years")["actual"], 0.0);
     assert_eq!(requirement(&first, "registered_years")["required"], 3.0);
+
+    // Promoted to second this year: the years registered as third do not count toward first.
+    let qualification = app.get_ok(&format!("/people/{person}")).await["qualifications"][0].clone();
+    let promoted = app
+        .send_json(
+            &app.admin_token,
+            Method::PATCH,
+            &format!("/people/{person}/qualifications/{}", qualification["id"]),
+            json!({"grade": "second", "issued_by": "柳州市体育局", "certificate_no": "LZ-41",
+                   "granted_on": today()}),
+        )
+        .await;
+    assert_eq!(promoted.status, 200, "{}", promoted.text);
+    assert_eq!(promoted.json["eligibility_at_grant"]["eligible"], true);
+    let after = app.get_ok(&path).await;
+    assert_eq!(after["current_grade"], "second");
+    assert_eq!(after["grade"], "first");
+    assert_eq!(requirement(&after, "registered_years")["actual"], 0.0);
 }
 
 #[tokio::test]
@@ -633,6 +659,9 @@ async fn reminders_reach_instructors_in_december_and_officers_in_january_once_a_
     // Reminders of December 2025 are about 2026; one of the two has registered already.
     let registered = imported_instructor(&app, "已注册", 71, 2024).await;
     let _waiting = imported_instructor(&app, "待注册", 73, 2024).await;
+    let decided = imported_instructor(&app, "已驳回", 75, 2024).await;
+    let rejected = register(&app, &app.admin_token, decided, json!({"year": 2026})).await;
+    assert_eq!(rejected.json["status"], "rejected", "{}", rejected.text);
     let done = register(
         &app,
         &app.admin_token,
@@ -672,7 +701,8 @@ async fn reminders_reach_instructors_in_december_and_officers_in_january_once_a_
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((run.year, run.reminders, run.lists), (2026, 1, 0));
+    // The rejected registration may still be decided again: that instructor is reminded too.
+    assert_eq!((run.year, run.reminders, run.lists), (2026, 2, 0));
     assert!(
         run_daily_if_due(&app.db, at, december)
             .await
@@ -692,8 +722,8 @@ async fn reminders_reach_instructors_in_december_and_officers_in_january_once_a_
             .is_none()
     );
 
-    let mails = smtp.wait_for(2, Duration::from_secs(20)).await;
-    assert_eq!(mails.len(), 2);
+    let mails = smtp.wait_for(3, Duration::from_secs(20)).await;
+    assert_eq!(mails.len(), 3);
     let reminder = mails
         .iter()
         .find(|m| m.to == ["t73@example.cn"])
@@ -706,9 +736,9 @@ async fn reminders_reach_instructors_in_december_and_officers_in_january_once_a_
         .expect("a list to the officer");
     let text = list.text();
     assert!(
-        text.contains("待注册") && !text.contains("已注册"),
+        text.contains("待注册") && text.contains("已驳回") && !text.contains("已注册"),
         "{text}"
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(smtp.received().len(), 2, "nothing twice");
+    assert_eq!(smtp.received().len(), 3, "nothing twice");
 }

@@ -142,6 +142,7 @@ async fn the_bureau_creates_courses_and_every_role_browses_them() {
     assert_eq!(none["total"], 0);
     let found = app.get_ok("/courses?q=三级&from=2026-12-12").await;
     assert_eq!(found["total"], 1);
+    assert_eq!(app.get_ok("/courses?q=%25").await["total"], 0);
     let before = app.get_ok("/courses?to=2026-12-09").await;
     assert_eq!(before["total"], 0);
     app.get("/courses/999999").await.assert_problem(404);
@@ -535,6 +536,9 @@ async fn results_come_after_the_start_and_never_credit_more_than_the_course_hour
     patch(json!({"status": "cancelled"}))
         .await
         .assert_problem(409);
+    let later = patch(json!({"starts_on": "2099-01-01", "ends_on": "2099-01-02"})).await;
+    later.assert_problem(409);
+    assert_eq!(later.error_fields(), ["starts_on"]);
     let more = patch(json!({"hours": 32})).await;
     assert_eq!(more.status, 200, "{}", more.text);
     let seats = patch(json!({"capacity": 1})).await;

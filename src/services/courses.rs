@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, sea_query::LockType,
+    ExprTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, LikeExpr, LockType},
 };
 
 use super::{PageRequest, Paged, audit::Entry, fetch_page};
@@ -16,6 +17,7 @@ use crate::{
     domain::{
         FieldViolation,
         person::{Grade, QualificationKind},
+        time::today,
         training::{CourseKind, CourseStatus, EnrollmentStatus, MAX_CAPACITY, quarters_of},
     },
     entities::{course, enrollment, person},
@@ -303,6 +305,8 @@ pub async fn update(
             ("target_role", after.target_role != before.target_role),
             ("target_grade", after.target_grade != before.target_grade),
             ("status", cancelling),
+            // Results are recorded once a course has started; it cannot move back to the future.
+            ("starts_on", after.starts_on > today()),
         ];
         if let Some((field, _)) = fixed.iter().find(|(_, changed)| *changed) {
             return Err(AppError::conflict(
@@ -401,7 +405,9 @@ pub async fn list(
         select = select.filter(course::Column::StartsOn.lte(to));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        select = select.filter(course::Column::Title.contains(q));
+        let pattern = format!("%{}%", super::regions::escape_like(q));
+        select = select
+            .filter(Expr::col(course::Column::Title).like(LikeExpr::new(pattern).escape('\\')));
     }
     let paged = fetch_page(
         select

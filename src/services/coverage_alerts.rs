@@ -37,6 +37,18 @@ pub struct AlertRun {
 
 /// Queues the alert mails for today.
 pub async fn send(db: &DatabaseConnection, caller: &Caller) -> Result<AlertRun, AppError> {
+    queue(db, caller, None)
+        .await?
+        .ok_or_else(|| AppError::Internal("an unclaimed alert run was skipped".into()))
+}
+
+/// Queues the alert mails; with `claim`, only if the day can be claimed for the daily job, in the
+/// same transaction, so a failed run leaves the day unclaimed and a claimed day has its mails.
+async fn queue(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    claim: Option<NaiveDate>,
+) -> Result<Option<AlertRun>, AppError> {
     caller.require(
         caller.role == Role::BureauAdmin && caller.can_write(Target::DistrictRecords),
         "send coverage alerts",
@@ -74,6 +86,11 @@ pub async fn send(db: &DatabaseConnection, caller: &Caller) -> Result<AlertRun, 
         .map(|s| (s.id, s.name))
         .collect();
     let txn = db::begin_write(db).await?;
+    if let Some(day) = claim
+        && !schedule::claim_day(&txn, JOB, day).await?
+    {
+        return Ok(None);
+    }
     let mut run = AlertRun {
         streets: by_street.len(),
         mails: 0,
@@ -101,7 +118,7 @@ pub async fn send(db: &DatabaseConnection, caller: &Caller) -> Result<AlertRun, 
         .record(&txn, caller)
         .await?;
     txn.commit().await?;
-    Ok(run)
+    Ok(Some(run))
 }
 
 /// Runs the daily alert when the district clock has passed `at` and it has not run today yet.
@@ -115,10 +132,11 @@ pub async fn run_daily_if_due(
     if local.time() < at {
         return Ok(None);
     }
-    if !schedule::claim_day(db, JOB, local.date_naive()).await? {
+    let day = local.date_naive();
+    if schedule::ran_on(db, JOB, day).await? {
         return Ok(None);
     }
-    send(db, &Caller::system()).await.map(Some)
+    queue(db, &Caller::system(), Some(day)).await
 }
 
 /// The daily loop in `serve`: checks every half minute until shutdown.

@@ -120,7 +120,8 @@ pub async fn instructor_qualification(
         .await?)
 }
 
-/// Approved sessions that started in the 12 months up to and including `as_of` (UTC+08:00).
+/// Approved sessions that started in the 12 months up to and including `as_of` (UTC+08:00): from
+/// the day after the same date a year earlier.
 async fn approved_sessions_before(
     db: &impl ConnectionTrait,
     person_id: i32,
@@ -128,7 +129,8 @@ async fn approved_sessions_before(
 ) -> Result<i64, AppError> {
     let from = as_of
         .checked_sub_months(Months::new(12))
-        .ok_or_else(|| AppError::invalid("as_of", "is out of range"))?;
+        .ok_or_else(|| AppError::invalid("as_of", "is out of range"))?
+        + TimeDelta::days(1);
     let until = as_of + TimeDelta::days(1);
     let count = service_session::Entity::find()
         .filter(service_session::Column::PersonId.eq(person_id))
@@ -140,8 +142,8 @@ async fn approved_sessions_before(
     Ok(count as i64)
 }
 
-/// Years with an approved registration while the person held `grade`: from the year that grade
-/// was granted to the year of `as_of`. Zero when the person's instructor grade is another.
+/// Years with an approved registration made as `grade`, from the year that grade was granted to
+/// the year of `as_of`. Zero when the person's instructor grade is another.
 async fn registered_years(
     db: &impl ConnectionTrait,
     person_id: i32,
@@ -158,6 +160,7 @@ async fn registered_years(
     let years = registration::Entity::find()
         .filter(registration::Column::PersonId.eq(person_id))
         .filter(registration::Column::Status.eq(RegistrationStatus::Approved))
+        .filter(registration::Column::Grade.eq(grade))
         .filter(registration::Column::Year.gte(granted.year()))
         .filter(registration::Column::Year.lte(as_of.year()))
         .count(db)

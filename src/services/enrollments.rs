@@ -47,9 +47,10 @@ pub async fn enroll(
 ) -> Result<EnrollmentView, AppError> {
     let txn = db::begin_write(db).await?;
     let course = courses::lock(&txn, course_id).await?;
-    let person = people::find(&txn, person_id)
-        .await
-        .map_err(|_| AppError::invalid("person_id", "no such person"))?;
+    let person = people::find(&txn, person_id).await.map_err(|e| match e {
+        AppError::NotFound { .. } => AppError::invalid("person_id", "no such person"),
+        other => other,
+    })?;
     caller.authorize_write(person_target(&person), "person", person_id)?;
     if course.status != CourseStatus::Open {
         return Err(AppError::conflict(

@@ -397,6 +397,7 @@ fn registration_condition(standing: RegistrationStanding, day: NaiveDate) -> Con
             let period_closed = day.month() > 3;
             Condition::all()
                 .add(Expr::val(period_closed).eq(true))
+                .add(person::Column::Status.eq(PersonStatus::Active))
                 .add(person::Column::Id.in_subquery(instructors.to_owned()))
                 .add(person::Column::Id.not_in_subquery(approved.to_owned()))
         }

@@ -134,6 +134,16 @@ pub async fn add(
     if !violations.is_empty() {
         return Err(AppError::violations(violations));
     }
+    // A duplicate is a conflict whatever its grade would be judged.
+    let held = qualification::Entity::find()
+        .filter(qualification::Column::PersonId.eq(person_id))
+        .filter(qualification::Column::Kind.eq(new.kind))
+        .filter(qualification::Column::Status.eq(QualificationStatus::Active))
+        .one(db)
+        .await?;
+    if let Some(held) = held {
+        return Err(held_already(&held));
+    }
     let judged = match new.grade {
         Some(grade) => Some(judge_grant(db, &person, grade, new.certified_on).await?),
         None => None,
@@ -147,13 +157,7 @@ pub async fn add(
         .one(&txn)
         .await?;
     if let Some(held) = held {
-        return Err(AppError::conflict(
-            "kind",
-            format!(
-                "the person holds this qualification already (id {}); change it instead",
-                held.id
-            ),
-        ));
+        return Err(held_already(&held));
     }
     let now = Utc::now();
     let created = qualification::ActiveModel {
@@ -236,10 +240,11 @@ pub async fn update(
             changes.issued_by.clone().flatten().as_deref(),
             changes.certificate_no.clone().flatten().as_deref(),
         ));
-        if granted_on > today() || granted_on < before.certified_on {
+        let held_since = before.grade_granted_on.unwrap_or(before.certified_on);
+        if granted_on > today() || granted_on < held_since {
             violations.push(FieldViolation::new(
                 "granted_on",
-                "must lie between the certification day and today",
+                format!("must lie between the day the current grade was granted ({held_since}) and today"),
             ));
         }
     } else if changes.granted_on.is_some() {
@@ -312,6 +317,16 @@ pub async fn update(
     }
     txn.commit().await?;
     Ok(after)
+}
+
+fn held_already(held: &qualification::Model) -> AppError {
+    AppError::conflict(
+        "kind",
+        format!(
+            "the person holds this qualification already (id {}); change it instead",
+            held.id
+        ),
+    )
 }
 
 /// Grades granted outside the district are recorded with who granted them and the certificate.

@@ -1,5 +1,5 @@
 //! Registration reminders: every day in December, each active instructor with an address who has
-//! no approved registration for the coming year gets a reminder; every day in January, each
+//! no approved registration for the coming year yet gets a reminder; every day in January, each
 //! street officer gets the list of the street's instructors still unregistered for the year. Both
 //! go through the outbox, at most once a day.
 
@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::Query,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::Query,
 };
 
 use super::{audit::Entry, schedule};
@@ -38,22 +39,24 @@ pub struct ReminderRun {
     pub lists: usize,
 }
 
-/// Queues the mails due on `day`: reminders in December, lists in January, nothing otherwise.
-pub async fn send(
-    db: &DatabaseConnection,
-    day: NaiveDate,
-) -> Result<Option<ReminderRun>, AppError> {
+/// Queues the mails due on `day` (reminders in December, lists in January) if the day can be
+/// claimed for the job: claim, reads and mails in one transaction, so a failed run leaves the day
+/// unclaimed and a claimed day has its mails.
+async fn queue(db: &DatabaseConnection, day: NaiveDate) -> Result<Option<ReminderRun>, AppError> {
     let year = match day.month() {
         12 => day.year() + 1,
         1 => day.year(),
         _ => return Ok(None),
     };
-    let unregistered = unregistered_instructors(db, year).await?;
+    let txn = db::begin_write(db).await?;
+    if !schedule::claim_day(&txn, JOB, day).await? {
+        return Ok(None);
+    }
+    let unregistered = unregistered_instructors(&txn, year).await?;
     let mut run = ReminderRun {
         year,
         ..ReminderRun::default()
     };
-    let txn = db::begin_write(db).await?;
     if day.month() == 12 {
         for person in unregistered.iter().filter(|p| p.email.is_some()) {
             let reminder = Mail::RegistrationReminder {
@@ -111,9 +114,10 @@ pub async fn send(
 }
 
 /// Active people with an active instructor qualification and no approved registration for
-/// `year`, by street and name: one query.
+/// `year`, by street and name: one query. A rejected registration can be decided again once the
+/// rule is met, so those people are reminded too.
 async fn unregistered_instructors(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     year: i32,
 ) -> Result<Vec<person::Model>, AppError> {
     let mut instructors = Query::select();
@@ -147,13 +151,11 @@ pub async fn run_daily_if_due(
 ) -> Result<Option<ReminderRun>, AppError> {
     let local = now.with_timezone(&district_offset());
     let day = local.date_naive();
-    if local.time() < at || !matches!(day.month(), 12 | 1) {
+    if local.time() < at || !matches!(day.month(), 12 | 1) || schedule::ran_on(db, JOB, day).await?
+    {
         return Ok(None);
     }
-    if !schedule::claim_day(db, JOB, day).await? {
-        return Ok(None);
-    }
-    send(db, day).await
+    queue(db, day).await
 }
 
 /// The daily loop in `serve`.

@@ -36,7 +36,7 @@ pub struct NewRegistration {
 
 /// The day registration for `year` opens: 1 December of the year before.
 pub fn opens_on(year: i32) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(year - 1, 12, 1)
+    NaiveDate::from_ymd_opt(year.checked_sub(1)?, 12, 1)
 }
 
 pub async fn register(
@@ -94,13 +94,15 @@ pub async fn register(
         .filter(registration::Column::Year.eq(new.year))
         .one(&txn)
         .await?;
-    if let Some(existing) = existing {
+    if let Some(existing) = existing
+        .as_ref()
+        .filter(|e| e.status == RegistrationStatus::Approved)
+    {
         return Err(AppError::conflict(
             "year",
             format!(
-                "the person has a registration for {} already ({})",
-                new.year,
-                status_name(existing.status)
+                "the person's registration for {} is approved already (id {})",
+                new.year, existing.id
             ),
         ));
     }
@@ -132,6 +134,37 @@ pub async fn register(
     let grade = eligibility::instructor_qualification(&txn, person_id)
         .await?
         .and_then(|q| q.grade);
+    // A rejected year stays decided unless this decision approves it: registration opens in
+    // December, before the year whose hours it counts has ended.
+    if let Some(rejected) = existing {
+        if status == RegistrationStatus::Rejected {
+            return Err(AppError::conflict(
+                "year",
+                format!(
+                    "the person's registration for {} was rejected ({}) and the rule is still                      not met; approve it against the rule with override and a note",
+                    new.year, rejected.reason
+                ),
+            ));
+        }
+        let mut active: registration::ActiveModel = rejected.clone().into();
+        active.status = Set(status);
+        active.reason = Set(reason);
+        active.overridden = Set(overridden);
+        active.note = Set(note);
+        active.grade = Set(grade);
+        active.served_quarters = Set(i32::try_from(served).unwrap_or(i32::MAX));
+        active.created_by = Set(caller.account_id);
+        active.created_at = Set(Utc::now());
+        let approved = active.update(&txn).await?;
+        let action = if overridden { "override" } else { "approve" };
+        Entry::new(action, "registration", approved.id)
+            .before(&rejected)
+            .after(&approved)
+            .record(&txn, caller)
+            .await?;
+        txn.commit().await?;
+        return Ok(approved);
+    }
     let created = registration::ActiveModel {
         person_id: Set(person_id),
         year: Set(new.year),

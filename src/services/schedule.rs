@@ -6,20 +6,29 @@ use std::future::Future;
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
     sea_query::{Expr, OnConflict},
 };
 
-use crate::{db, entities::scheduled_run, error::AppError};
+use crate::{entities::scheduled_run, error::AppError};
 
-/// Marks `day` as run for `job`; false when it had been marked already (by this or another
-/// server). The conditional update is atomic on both backends.
+/// Whether `job` has run on `day` already: a cheap look before doing the day's work.
+pub async fn ran_on(db: &DatabaseConnection, job: &str, day: NaiveDate) -> Result<bool, AppError> {
+    Ok(scheduled_run::Entity::find_by_id(job.to_owned())
+        .one(db)
+        .await?
+        .and_then(|run| run.last_run_on)
+        .is_some_and(|last| last >= day))
+}
+
+/// Marks `day` as run for `job` inside the caller's write transaction, which also queues the day's
+/// work: false when it had been marked already (by this or another server). The conditional
+/// update is atomic on both backends, and a run that fails rolls its claim back with it.
 pub async fn claim_day(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     job: &str,
     day: NaiveDate,
 ) -> Result<bool, AppError> {
-    let txn = db::begin_write(db).await?;
     scheduled_run::Entity::insert(scheduled_run::ActiveModel {
         job: Set(job.to_owned()),
         last_run_on: Set(None),
@@ -29,7 +38,7 @@ pub async fn claim_day(
             .do_nothing()
             .to_owned(),
     )
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
     let claimed = scheduled_run::Entity::update_many()
         .col_expr(scheduled_run::Column::LastRunOn, Expr::value(day))
@@ -39,9 +48,8 @@ pub async fn claim_day(
                 .add(scheduled_run::Column::LastRunOn.is_null())
                 .add(scheduled_run::Column::LastRunOn.lt(day)),
         )
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    txn.commit().await?;
     Ok(claimed.rows_affected == 1)
 }
 
