@@ -361,7 +361,7 @@ async fn every_endpoint_answers_each_role_as_the_spec_says() {
         ),
         (
             Method::GET,
-            format!("{course_path}/enrollments/export"),
+            format!("{course_path}/enrollments?format=csv"),
             None,
             [401, 200, 200, 200, 200, 200],
         ),

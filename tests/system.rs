@@ -317,11 +317,6 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
         ("/courses/{id}/enrollments", "post", "enroll_in_course"),
         ("/courses/{id}/enrollments", "get", "list_enrollments"),
         (
-            "/courses/{id}/enrollments/export",
-            "get",
-            "export_enrollments",
-        ),
-        (
             "/courses/{id}/enrollments/{person_id}",
             "delete",
             "withdraw_enrollment",

@@ -655,7 +655,7 @@ async fn the_sign_in_sheet_lists_the_seats_in_scope_with_masked_id_numbers() {
     )
     .await;
 
-    let path = format!("/courses/{course}/enrollments/export");
+    let path = format!("/courses/{course}/enrollments?format=csv");
     let sheet = app.get(&path).await;
     assert_eq!(sheet.status, 200, "{}", sheet.text);
     assert!(sheet.content_type().starts_with("text/csv"));
@@ -677,10 +677,12 @@ async fn the_sign_in_sheet_lists_the_seats_in_scope_with_masked_id_numbers() {
 
     let own = app.get_as(&w.officer.token, &path).await;
     assert!(own.text.contains("学员甲") && !own.text.contains("学员乙"));
-    let xlsx = app.get(&format!("{path}?format=xlsx")).await;
+    let xlsx = app
+        .get(&format!("/courses/{course}/enrollments?format=xlsx"))
+        .await;
     assert_eq!(xlsx.status, 200);
     assert!(xlsx.content_type().contains("spreadsheetml"));
-    app.get("/courses/999999/enrollments/export")
+    app.get("/courses/999999/enrollments?format=csv")
         .await
         .assert_problem(404);
 }

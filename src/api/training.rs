@@ -3,10 +3,12 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use poem::{IntoResponse, Response};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Path, Query},
     payload::Json,
+    registry::{MetaResponses, Registry},
 };
 
 use super::{
@@ -168,6 +170,40 @@ impl From<Transcript> for TrainingRecord {
     }
 }
 
+/// A page of enrolments as JSON, or the sign-in sheet as a file.
+pub enum EnrollmentList {
+    Page(Json<Page<Enrollment>>),
+    File(ExportFile),
+}
+
+impl IntoResponse for EnrollmentList {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Page(page) => page.into_response(),
+            Self::File(file) => file.into_response(),
+        }
+    }
+}
+
+impl ApiResponse for EnrollmentList {
+    fn meta() -> MetaResponses {
+        let mut meta = <Json<Page<Enrollment>> as ApiResponse>::meta();
+        let files = ExportFile::meta()
+            .responses
+            .into_iter()
+            .flat_map(|r| r.content);
+        if let Some(ok) = meta.responses.first_mut() {
+            ok.description = "A page of enrolments (JSON), or the sign-in sheet (CSV or XLSX)";
+            ok.content.extend(files);
+        }
+        meta
+    }
+
+    fn register(registry: &mut Registry) {
+        <Json<Page<Enrollment>> as ApiResponse>::register(registry);
+    }
+}
+
 #[derive(ApiResponse)]
 pub enum CreatedEnrollment {
     /// The person holds a seat; a confirmation mail is on its way when they have an address.
@@ -197,10 +233,11 @@ impl TrainingApi {
         Ok(CreatedEnrollment::Created(Json(seat.into())))
     }
 
-    /// List a course's enrolments with their results
+    /// List a course's enrolments with their results, or download the sign-in sheet
     ///
     /// The bureau and auditors see everyone; an officer the people of their street; a member
-    /// their own seat.
+    /// their own seat. With `format=csv|xlsx` the answer is the sign-in sheet (签到表): the people
+    /// holding a seat with their results and an empty column to sign, ID numbers masked.
     #[oai(
         path = "/courses/:id/enrollments",
         method = "get",
@@ -211,13 +248,28 @@ impl TrainingApi {
         auth: BearerAuth,
         id: Path<i32>,
         status: Query<Option<EnrollmentStatus>>,
+        /// `csv` or `xlsx` for the sign-in sheet instead of a JSON page.
+        format: Query<Option<ExportFormat>>,
         /// Page number, from 1.
         #[oai(validator(minimum(value = "1")))]
         page: Query<Option<u64>>,
         /// Items per page, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         per_page: Query<Option<u64>>,
-    ) -> Result<Json<Page<Enrollment>>, AppError> {
+    ) -> Result<EnrollmentList, AppError> {
+        if let Some(format) = format.0 {
+            let service_format = match format {
+                ExportFormat::Csv => Format::Csv,
+                ExportFormat::Xlsx => Format::Xlsx,
+            };
+            let (bytes, course) =
+                enrollment_export::export(&self.state.db, &auth.0, id.0, service_format).await?;
+            return Ok(EnrollmentList::File(ExportFile {
+                bytes,
+                format,
+                name: format!("course-{}-sign-in", course.id),
+            }));
+        }
         let paged = enrollments::list(
             &self.state.db,
             &auth.0,
@@ -226,36 +278,10 @@ impl TrainingApi {
             page_request(page.0, per_page.0),
         )
         .await?;
-        Ok(Json(Page::from_paged(paged, Enrollment::from)))
-    }
-
-    /// Download a course's sign-in sheet
-    ///
-    /// The people holding a seat (within the caller's scope) with their results and an empty
-    /// column to sign, as CSV (default) or XLSX. ID numbers are masked.
-    #[oai(
-        path = "/courses/:id/enrollments/export",
-        method = "get",
-        operation_id = "export_enrollments"
-    )]
-    async fn export(
-        &self,
-        auth: BearerAuth,
-        id: Path<i32>,
-        format: Query<Option<ExportFormat>>,
-    ) -> Result<ExportFile, AppError> {
-        let format = format.0.unwrap_or(ExportFormat::Csv);
-        let service_format = match format {
-            ExportFormat::Csv => Format::Csv,
-            ExportFormat::Xlsx => Format::Xlsx,
-        };
-        let (bytes, course) =
-            enrollment_export::export(&self.state.db, &auth.0, id.0, service_format).await?;
-        Ok(ExportFile {
-            bytes,
-            format,
-            name: format!("course-{}-sign-in", course.id),
-        })
+        Ok(EnrollmentList::Page(Json(Page::from_paged(
+            paged,
+            Enrollment::from,
+        ))))
     }
 
     /// Withdraw a person from a course
