@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::{audit::Entry, people};
 use crate::{
-    auth::{Caller, Target, hex},
+    auth::{Caller, hex},
     db,
     domain::{
         account::Role,
@@ -53,15 +53,7 @@ pub async fn issue(
     to: Option<NaiveDate>,
     public_url: &str,
 ) -> Result<Issued, AppError> {
-    let person = people::find(db, person_id).await?;
-    caller.authorize_read(
-        Target::Person {
-            person_id,
-            street_id: person.street_id,
-        },
-        "person",
-        person_id,
-    )?;
+    let person = people::find_readable(db, caller, person_id).await?;
     caller.require(caller.role != Role::Auditor, "issue certificates")?;
     let to = to.unwrap_or_else(today);
     let from = from.unwrap_or_else(|| {

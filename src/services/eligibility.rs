@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{people, policy, training};
 use crate::{
-    auth::{Caller, Target},
+    auth::Caller,
     domain::{
         careers::{Facts, RegistrationStatus, Requirement, requirements},
         person::{Grade, QualificationKind, QualificationStatus, SessionStatus, age_on},
@@ -46,15 +46,7 @@ pub async fn outlook(
     person_id: i32,
     grade: Option<Grade>,
 ) -> Result<Outlook, AppError> {
-    let person = people::find(db, person_id).await?;
-    caller.authorize_read(
-        Target::Person {
-            person_id,
-            street_id: person.street_id,
-        },
-        "person",
-        person_id,
-    )?;
+    let person = people::find_readable(db, caller, person_id).await?;
     let current_grade = instructor_qualification(db, person_id)
         .await?
         .and_then(|q| q.grade);

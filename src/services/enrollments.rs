@@ -4,7 +4,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Query,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Query,
 };
 
 use super::{PageRequest, Paged, audit::Entry, courses, fetch_page, people};
@@ -193,18 +193,7 @@ pub async fn withdraw(
     active.status = Set(EnrollmentStatus::Withdrawn);
     active.withdrawn_by = Set(caller.account_id);
     active.withdrawn_at = Set(Some(Utc::now()));
-    active.version = Set(before.version + 1);
-    let after = active.update(&txn).await?;
-    Entry::new("withdraw", "enrollment", after.id)
-        .before(&before)
-        .after(&after)
-        .record(&txn, caller)
-        .await?;
-    txn.commit().await?;
-    Ok(EnrollmentView {
-        enrollment: after,
-        person,
-    })
+    save(txn, caller, "withdraw", &before, active, person).await
 }
 
 /// Records (or corrects) how an enrolled person finished a course that has started.
@@ -276,10 +265,22 @@ pub async fn record_result(
     active.score = Set(result.score);
     active.result_by = Set(caller.account_id);
     active.result_at = Set(Some(Utc::now()));
+    save(txn, caller, "record_result", &before, active, person).await
+}
+
+/// Writes a changed enrolment with the next version and its audit entry, and commits.
+async fn save(
+    txn: DatabaseTransaction,
+    caller: &Caller,
+    action: &str,
+    before: &enrollment::Model,
+    mut active: enrollment::ActiveModel,
+    person: person::Model,
+) -> Result<EnrollmentView, AppError> {
     active.version = Set(before.version + 1);
     let after = active.update(&txn).await?;
-    Entry::new("record_result", "enrollment", after.id)
-        .before(&before)
+    Entry::new(action, "enrollment", after.id)
+        .before(before)
         .after(&after)
         .record(&txn, caller)
         .await?;

@@ -101,6 +101,28 @@ fn target(person: &person::Model) -> Target<'static> {
     }
 }
 
+/// A person the caller may read (404 when unknown or out of scope).
+pub async fn find_readable(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: i32,
+) -> Result<person::Model, AppError> {
+    let found = find(db, id).await?;
+    caller.authorize_read(target(&found), "person", id)?;
+    Ok(found)
+}
+
+/// A person the caller may change (404 when unknown or out of scope, 403 when read-only).
+pub async fn find_writable(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: i32,
+) -> Result<person::Model, AppError> {
+    let found = find(db, id).await?;
+    caller.authorize_write(target(&found), "person", id)?;
+    Ok(found)
+}
+
 /// Whether `caller` sees full ID numbers of `person`: the bureau, and the person.
 pub fn may_see_id_number(caller: &Caller, person_id: i32) -> bool {
     caller.role == Role::BureauAdmin

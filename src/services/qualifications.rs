@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::{assignments, audit::Entry, eligibility, people, policy};
 use crate::{
-    auth::{Caller, Target},
+    auth::Caller,
     db,
     domain::{
         FieldViolation,
@@ -94,15 +94,7 @@ pub async fn add(
     person_id: i32,
     new: NewQualification,
 ) -> Result<qualification::Model, AppError> {
-    let person = people::find(db, person_id).await?;
-    caller.authorize_write(
-        Target::Person {
-            person_id,
-            street_id: person.street_id,
-        },
-        "person",
-        person_id,
-    )?;
+    let person = people::find_writable(db, caller, person_id).await?;
     check_grade_right(caller, new.grade)?;
     let mut violations = check_shape(new.kind, new.grade, new.employment);
     if new.certified_on > today() {
@@ -196,15 +188,7 @@ pub async fn update(
     id: i32,
     changes: QualificationChanges,
 ) -> Result<qualification::Model, AppError> {
-    let person = people::find(db, person_id).await?;
-    caller.authorize_write(
-        Target::Person {
-            person_id,
-            street_id: person.street_id,
-        },
-        "person",
-        person_id,
-    )?;
+    let person = people::find_writable(db, caller, person_id).await?;
     check_grade_right(caller, changes.grade)?;
     let txn = db::begin_write(db).await?;
     let before = qualification::Entity::find_by_id(id)

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::{PageRequest, Paged, audit::Entry, eligibility, fetch_page, people, policy};
 use crate::{
-    auth::{Caller, Target},
+    auth::Caller,
     db,
     domain::{
         FieldViolation,
@@ -45,15 +45,7 @@ pub async fn register(
     person_id: i32,
     new: NewRegistration,
 ) -> Result<registration::Model, AppError> {
-    let person = people::find(db, person_id).await?;
-    caller.authorize_write(
-        Target::Person {
-            person_id,
-            street_id: person.street_id,
-        },
-        "person",
-        person_id,
-    )?;
+    people::find_writable(db, caller, person_id).await?;
     let note = new
         .note
         .map(|n| n.trim().to_owned())
@@ -203,15 +195,7 @@ pub async fn list(
     person_id: i32,
     page: PageRequest,
 ) -> Result<Paged<registration::Model>, AppError> {
-    let person = people::find(db, person_id).await?;
-    caller.authorize_read(
-        Target::Person {
-            person_id,
-            street_id: person.street_id,
-        },
-        "person",
-        person_id,
-    )?;
+    people::find_readable(db, caller, person_id).await?;
     let select = registration::Entity::find()
         .filter(registration::Column::PersonId.eq(person_id))
         .order_by_desc(registration::Column::Year);

@@ -629,15 +629,7 @@ pub async fn summary(
     person_id: i32,
     year: i32,
 ) -> Result<Summary, AppError> {
-    let person = people::find(db, person_id).await?;
-    caller.authorize_read(
-        Target::Person {
-            person_id,
-            street_id: person.street_id,
-        },
-        "person",
-        person_id,
-    )?;
+    people::find_readable(db, caller, person_id).await?;
     let start = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
         .ok_or_else(|| AppError::invalid("year", "is out of range"))?;
     let end = chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1)

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 
 use super::people;
 use crate::{
-    auth::{Caller, Target},
+    auth::Caller,
     domain::{
         person::Grade,
         training::{CourseKind, EnrollmentStatus, TrainingResult},
@@ -34,15 +34,7 @@ pub async fn transcript(
     caller: &Caller,
     person_id: i32,
 ) -> Result<Transcript, AppError> {
-    let person = people::find(db, person_id).await?;
-    caller.authorize_read(
-        Target::Person {
-            person_id,
-            street_id: person.street_id,
-        },
-        "person",
-        person_id,
-    )?;
+    people::find_readable(db, caller, person_id).await?;
     let mut items = seats(db, person_id).await?;
     items.sort_by_key(|(_, course)| std::cmp::Reverse((course.starts_on, course.id)));
     let mut total_quarters = 0;
