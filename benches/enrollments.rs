@@ -1,0 +1,190 @@
+//! An enrolment rush: 32 concurrent clients (bureau sessions) enrol twice as many people as a
+//! course has seats over HTTP against the real server on a SQLite file. Reports requests per
+//! second and p50/p99 latency, and fails unless exactly `capacity` enrolments succeed and every
+//! other answer is a 409 "full".
+//!
+//! Run with `cargo bench --bench enrollments [-- SEATS]` (default 2000).
+
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use fitreg::{
+    app::{AppState, build_app},
+    config::Config,
+    db,
+    domain::{
+        account::Role,
+        person::{Gender, PersonStatus},
+    },
+    entities::{account, person, street},
+    services::seed,
+};
+use poem::{
+    Server,
+    listener::{Acceptor, Listener, TcpListener},
+};
+use sea_orm::{ActiveValue::Set, EntityTrait};
+
+const CLIENTS: usize = 32;
+const PASSWORD: &str = "bench-password-1";
+
+#[tokio::main]
+async fn main() {
+    let seats: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(2000);
+    let people = seats * 2;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let conn = db::connect(&url).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate");
+    seed::run(&conn, None).await.expect("seed");
+    let street_id = street::Entity::find().one(&conn).await.unwrap().unwrap().id;
+
+    let config = {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Args {
+            #[command(flatten)]
+            config: Config,
+        }
+        let mut config = Args::parse_from(["fitreg"]).config;
+        config.database_url = url.clone();
+        config
+    };
+    let state = AppState::new(conn.clone(), config);
+    let now = Utc::now();
+    account::Entity::insert(account::ActiveModel {
+        username: Set("bench-bureau".into()),
+        role: Set(Role::BureauAdmin),
+        password_hash: Set(Some(state.hasher.hash(PASSWORD).await.unwrap())),
+        disabled: Set(false),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&conn)
+    .await
+    .unwrap();
+    let rows: Vec<person::ActiveModel> = (0..people)
+        .map(|i| person::ActiveModel {
+            name: Set(format!("学员{i}")),
+            gender: Set(Gender::Female),
+            birth_date: Set(NaiveDate::from_ymd_opt(1985, 1, 1).unwrap()),
+            id_number: Set(format!("{i:018}")),
+            phone: Set(format!("139{i:08}")),
+            street_id: Set(street_id),
+            status: Set(PersonStatus::Active),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        person::Entity::insert_many(chunk.to_vec())
+            .exec(&conn)
+            .await
+            .unwrap();
+    }
+    let ids: Vec<i32> = person::Entity::find()
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    let address = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = Server::new_with_acceptor(acceptor)
+            .run(build_app(state))
+            .await;
+    });
+    let client = reqwest::Client::new();
+    let base = format!("http://{address}/api/v1");
+    let login: serde_json::Value = client
+        .post(format!("{base}/auth/login"))
+        .json(&serde_json::json!({"username": "bench-bureau", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let course: serde_json::Value = client
+        .post(format!("{base}/courses"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"title": "压测培训班", "kind": "certification",
+            "target_role": "social_sports_instructor", "target_grade": "third",
+            "organizer": "区文体新局", "location": "全民健身中心", "starts_on": "2027-01-10",
+            "ends_on": "2027-01-12", "hours": 30, "capacity": seats, "status": "open"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!("{base}/courses/{}/enrollments", course["id"]);
+
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let mine: Vec<i32> = ids.iter().copied().skip(c).step_by(CLIENTS).collect();
+            let (client, token, path) = (client.clone(), token.clone(), path.clone());
+            tokio::spawn(async move {
+                let mut answers = Vec::with_capacity(mine.len());
+                for person_id in mine {
+                    let sent = Instant::now();
+                    let reply = client
+                        .post(&path)
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({"person_id": person_id}))
+                        .send()
+                        .await;
+                    let status = match reply {
+                        Ok(r) => r.status().as_u16(),
+                        Err(_) => 0,
+                    };
+                    answers.push((sent.elapsed(), status));
+                }
+                answers
+            })
+        })
+        .collect();
+    let mut latencies: Vec<Duration> = Vec::new();
+    let (mut created, mut full, mut other) = (0, 0, 0);
+    for task in tasks {
+        for (latency, status) in task.await.unwrap() {
+            latencies.push(latency);
+            match status {
+                201 => created += 1,
+                409 => full += 1,
+                _ => other += 1,
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    println!(
+        "POST /courses/{{id}}/enrollments, {CLIENTS} clients, {people} people for {seats} seats: \
+         {:.2} s = {:.0} req/s; p50 {:.1} ms, p99 {:.1} ms; {created} enrolled, {full} full, \
+         {other} other",
+        elapsed.as_secs_f64(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0,
+    );
+    if created != seats || full != people - seats || other != 0 {
+        eprintln!("the course was over- or underbooked, or requests failed");
+        std::process::exit(1);
+    }
+}
