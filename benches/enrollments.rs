@@ -122,10 +122,12 @@ async fn main() {
     let course: serde_json::Value = client
         .post(format!("{base}/courses"))
         .bearer_auth(&token)
-        .json(&serde_json::json!({"title": "压测培训班", "kind": "certification",
+        .json(
+            &serde_json::json!({"title": "压测培训班", "kind": "certification",
             "target_role": "social_sports_instructor", "target_grade": "third",
             "organizer": "区文体新局", "location": "全民健身中心", "starts_on": "2027-01-10",
-            "ends_on": "2027-01-12", "hours": 30, "capacity": seats, "status": "open"}))
+            "ends_on": "2027-01-12", "hours": 30, "capacity": seats, "status": "open"}),
+        )
         .send()
         .await
         .unwrap()
