@@ -222,9 +222,12 @@ async fn the_third_grade_needs_age_training_and_thirty_sessions_each_at_its_boun
 
 #[tokio::test]
 async fn age_is_met_on_the_eighteenth_birthday_and_not_the_day_before() {
-    let app = spawn_app().await;
     let day = today();
-    let eighteen_today = day.with_year(day.year() - 18).unwrap_or(day);
+    // On 29 February nobody born 18 years earlier has a birthday today; the rule is the same.
+    let Some(eighteen_today) = day.with_year(day.year() - 18) else {
+        return;
+    };
+    let app = spawn_app().await;
     let street = app.street_id("450203001").await;
     for (birth, seq, age, met) in [
         (eighteen_today + TimeDelta::days(1), 13, 17.0, false),
