@@ -5,12 +5,13 @@
 //!
 //! Run with `cargo bench --bench enrollments [-- SEATS]` (default 2000).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use fitreg::{
-    app::{AppState, build_app},
-    config::Config,
+    app::AppState,
     db,
     domain::{
         account::Role,
@@ -18,10 +19,6 @@ use fitreg::{
     },
     entities::{account, person, street},
     services::seed,
-};
-use poem::{
-    Server,
-    listener::{Acceptor, Listener, TcpListener},
 };
 use sea_orm::{ActiveValue::Set, EntityTrait};
 
@@ -42,18 +39,7 @@ async fn main() {
     seed::run(&conn, None).await.expect("seed");
     let street_id = street::Entity::find().one(&conn).await.unwrap().unwrap().id;
 
-    let config = {
-        use clap::Parser;
-        #[derive(Parser)]
-        struct Args {
-            #[command(flatten)]
-            config: Config,
-        }
-        let mut config = Args::parse_from(["fitreg"]).config;
-        config.database_url = url.clone();
-        config
-    };
-    let state = AppState::new(conn.clone(), config);
+    let state = AppState::new(conn.clone(), common::config(&url));
     let now = Utc::now();
     account::Entity::insert(account::ActiveModel {
         username: Set("bench-bureau".into()),
@@ -97,16 +83,7 @@ async fn main() {
         .map(|p| p.id)
         .collect();
 
-    let acceptor = TcpListener::bind("127.0.0.1:0")
-        .into_acceptor()
-        .await
-        .unwrap();
-    let address = *acceptor.local_addr()[0].as_socket_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = Server::new_with_acceptor(acceptor)
-            .run(build_app(state))
-            .await;
-    });
+    let address = common::serve(state).await;
     let client = reqwest::Client::new();
     let base = format!("http://{address}/api/v1");
     let login: serde_json::Value = client

@@ -5,12 +5,13 @@
 //!
 //! Run with `cargo bench --bench sessions [-- REQUESTS_PER_CLIENT]` (default 100).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
 use fitreg::{
-    app::{AppState, build_app},
-    config::Config,
+    app::AppState,
     db,
     domain::{
         account::Role,
@@ -20,10 +21,6 @@ use fitreg::{
     },
     entities::{account, community, person, qualification, service_session},
     services::seed,
-};
-use poem::{
-    Server,
-    listener::{Acceptor, Listener, TcpListener},
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 
@@ -43,18 +40,7 @@ async fn main() {
     seed::run(&conn, None).await.expect("seed");
     let community = community::Entity::find().one(&conn).await.unwrap().unwrap();
 
-    let config = {
-        use clap::Parser;
-        #[derive(Parser)]
-        struct Args {
-            #[command(flatten)]
-            config: Config,
-        }
-        let mut config = Args::parse_from(["fitreg"]).config;
-        config.database_url = url.clone();
-        config
-    };
-    let state = AppState::new(conn.clone(), config);
+    let state = AppState::new(conn.clone(), common::config(&url));
     let hash = state.hasher.hash(PASSWORD).await.unwrap();
     let now = Utc::now();
     let mut usernames = Vec::new();
@@ -108,16 +94,7 @@ async fn main() {
         usernames.push(username);
     }
 
-    let acceptor = TcpListener::bind("127.0.0.1:0")
-        .into_acceptor()
-        .await
-        .unwrap();
-    let address = *acceptor.local_addr()[0].as_socket_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = Server::new_with_acceptor(acceptor)
-            .run(build_app(state))
-            .await;
-    });
+    let address = common::serve(state).await;
     let client = reqwest::Client::new();
     let base = format!("http://{address}/api/v1");
     let mut tokens = Vec::new();
