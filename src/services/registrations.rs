@@ -128,64 +128,54 @@ pub async fn register(
         .and_then(|q| q.grade);
     // A rejected year stays decided unless this decision approves it: registration opens in
     // December, before the year whose hours it counts has ended.
-    if let Some(rejected) = existing {
-        if status == RegistrationStatus::Rejected {
+    let mut active = match &existing {
+        Some(rejected) if status == RegistrationStatus::Rejected => {
             return Err(AppError::conflict(
                 "year",
                 format!(
-                    "the person's registration for {} was rejected ({}) and the rule is still                      not met; approve it against the rule with override and a note",
+                    "the person's registration for {} was rejected ({}) and the rule is still \
+                     not met; approve it against the rule with override and a note",
                     new.year, rejected.reason
                 ),
             ));
         }
-        let mut active: registration::ActiveModel = rejected.clone().into();
-        active.status = Set(status);
-        active.reason = Set(reason);
-        active.overridden = Set(overridden);
-        active.note = Set(note);
-        active.grade = Set(grade);
-        active.served_quarters = Set(i32::try_from(served).unwrap_or(i32::MAX));
-        active.created_by = Set(caller.account_id);
-        active.created_at = Set(Utc::now());
-        let approved = active.update(&txn).await?;
-        let action = if overridden { "override" } else { "approve" };
-        Entry::new(action, "registration", approved.id)
-            .before(&rejected)
-            .after(&approved)
-            .record(&txn, caller)
-            .await?;
-        txn.commit().await?;
-        return Ok(approved);
+        Some(rejected) => registration::ActiveModel::from(rejected.clone()),
+        None => registration::ActiveModel {
+            person_id: Set(person_id),
+            year: Set(new.year),
+            ..Default::default()
+        },
+    };
+    active.status = Set(status);
+    active.reason = Set(reason);
+    active.overridden = Set(overridden);
+    active.note = Set(note);
+    active.grade = Set(grade);
+    active.served_quarters = Set(i32::try_from(served).unwrap_or(i32::MAX));
+    active.created_by = Set(caller.account_id);
+    active.created_at = Set(Utc::now());
+    let saved = match &existing {
+        Some(_) => active.update(&txn).await?,
+        None => active.insert(&txn).await.map_err(|e| {
+            AppError::unique_or_db(
+                e,
+                "year",
+                "the person has a registration for this year already",
+            )
+        })?,
+    };
+    let action = match (overridden, &existing) {
+        (true, _) => "override",
+        (false, Some(_)) => "approve",
+        (false, None) => "create",
+    };
+    let mut entry = Entry::new(action, "registration", saved.id).after(&saved);
+    if let Some(rejected) = &existing {
+        entry = entry.before(rejected);
     }
-    let created = registration::ActiveModel {
-        person_id: Set(person_id),
-        year: Set(new.year),
-        status: Set(status),
-        reason: Set(reason),
-        overridden: Set(overridden),
-        note: Set(note),
-        grade: Set(grade),
-        served_quarters: Set(i32::try_from(served).unwrap_or(i32::MAX)),
-        created_by: Set(caller.account_id),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| {
-        AppError::unique_or_db(
-            e,
-            "year",
-            "the person has a registration for this year already",
-        )
-    })?;
-    let action = if overridden { "override" } else { "create" };
-    Entry::new(action, "registration", created.id)
-        .after(&created)
-        .record(&txn, caller)
-        .await?;
+    entry.record(&txn, caller).await?;
     txn.commit().await?;
-    Ok(created)
+    Ok(saved)
 }
 
 /// A person's registrations, latest year first.
