@@ -543,6 +543,21 @@ async fn grades_from_elsewhere_are_recorded_with_that_days_eligibility_and_revoc
     )
     .await
     .assert_problem(403);
+    let backdated = app
+        .send_json(
+            &app.admin_token,
+            Method::PATCH,
+            &path,
+            json!({"grade": "second", "issued_by": "柳州市体育局", "certificate_no": "LZ-9",
+                   "granted_on": format!("{}-01-01", this_year - 1)}),
+        )
+        .await;
+    backdated.assert_problem(422);
+    assert_eq!(
+        backdated.error_fields(),
+        ["granted_on"],
+        "before the third grade was granted"
+    );
     let promoted = app
         .send_json(
             &app.admin_token,
@@ -616,6 +631,16 @@ async fn instructors_are_current_or_lapsed_with_this_years_registration() {
     let this_year = today().year();
     let current = imported_instructor(&app, "已注册", 61, this_year - 2).await;
     let lapsed = imported_instructor(&app, "未注册", 63, this_year - 2).await;
+    let retired = imported_instructor(&app, "已退出", 67, this_year - 2).await;
+    let left = app
+        .send_json(
+            &app.admin_token,
+            Method::PATCH,
+            &format!("/people/{retired}"),
+            json!({"status": "retired"}),
+        )
+        .await;
+    assert_eq!(left.status, 200, "{}", left.text);
     let volunteer = candidate(
         &app,
         "志愿者",
@@ -649,6 +674,7 @@ async fn instructors_are_current_or_lapsed_with_this_years_registration() {
         assert!(lapsed_now.is_empty(), "nobody lapses before 1 April");
     }
     assert!(!lapsed_now.contains(&volunteer));
+    assert!(!lapsed_now.contains(&retired), "only active people lapse");
     app.get("/people?registration=overdue")
         .await
         .assert_problem(400);
