@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use poem::{
     EndpointExt, Response, Route,
-    endpoint::BoxEndpoint,
+    endpoint::{BoxEndpoint, make_sync},
     http::{Method, header},
     middleware::Cors,
 };
@@ -116,13 +116,26 @@ async fn close_stale_check_ins(
 /// `/api/v1/openapi.json` and Swagger UI at `/docs`.
 pub fn build_app(state: AppState) -> BoxEndpoint<'static, Response> {
     let api = api::service(&state);
-    let spec = api.spec_endpoint();
-    let docs = api.swagger_ui();
+    let raw = api.spec();
+    let document = api::document::complete(&raw);
+    let (docs_page, docs_policy) =
+        api::document::swagger_page(&api.swagger_ui_html(), &raw, &document);
+    let spec = make_sync(move |_| {
+        Response::builder()
+            .content_type("application/json")
+            .body(document.clone())
+    });
+    let docs = make_sync(move |_| {
+        Response::builder()
+            .content_type("text/html; charset=utf-8")
+            .header(header::CONTENT_SECURITY_POLICY, docs_policy.as_str())
+            .body(docs_page.clone())
+    });
     let origins = state.config.cors_origins.clone();
     let routes = Route::new()
         .at(format!("{}/openapi.json", api::API_PREFIX), spec)
         .nest(api::API_PREFIX, api)
-        .nest("/docs", docs)
+        .at("/docs", docs)
         .around(api::middleware::limit_body)
         .data(state);
     let routes = if origins.is_empty() {
@@ -148,6 +161,7 @@ pub fn build_app(state: AppState) -> BoxEndpoint<'static, Response> {
                     ])
                     .expose_headers([api::middleware::REQUEST_ID_HEADER, header::RETRY_AFTER]),
             )
+            .around(api::middleware::vary_origin)
             .boxed()
     };
     routes.around(api::middleware::request_context).boxed()

@@ -56,12 +56,56 @@ pub enum AppError {
     /// Too many attempts; retry after the given number of seconds (429).
     #[error("too many attempts, retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The server is overloaded: the database stayed locked or the pool had no free
+    /// connection for too long. Answered 503 with `Retry-After`.
+    #[error("the server is busy, retry in {retry_after_secs} s")]
+    Unavailable { retry_after_secs: u64 },
     /// A database failure: logged with the request id, answered as a generic 500.
     #[error("database error: {0}")]
-    Database(#[from] DbErr),
+    Database(DbErr),
     /// Any other server-side failure, answered as a generic 500.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<DbErr> for AppError {
+    /// Overload (a lock held too long, no free connection) is a 503 the client may retry; any
+    /// other database failure is a 500.
+    fn from(err: DbErr) -> Self {
+        if is_overload(&err) {
+            tracing::warn!(error = %err, "database overloaded");
+            Self::Unavailable {
+                retry_after_secs: 1,
+            }
+        } else {
+            Self::Database(err)
+        }
+    }
+}
+
+/// Whether a database error means "busy, try again": SQLite's `SQLITE_BUSY`/`SQLITE_LOCKED`
+/// after the busy timeout, a pool that found no free connection in time, or PostgreSQL giving up
+/// on a lock (serialization failure, deadlock, lock or statement timeout).
+pub fn is_overload(err: &DbErr) -> bool {
+    use sea_orm::{ConnAcquireErr, RuntimeErr, sqlx};
+    const BUSY_CODES: [&str; 9] = [
+        "5", "6", "261", "262", "517", "40001", "40P01", "55P03", "57014",
+    ];
+    match err {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(db) => {
+                db.code().is_some_and(|c| BUSY_CODES.contains(&c.as_ref()))
+                    || db.message().contains("database is locked")
+                    || db.message().contains("database table is locked")
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 impl AppError {
@@ -73,17 +117,30 @@ impl AppError {
     }
 
     /// A 400 for one malformed field.
-    pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
-        let violation = FieldViolation::new(field, message);
+    pub fn bad_request(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        let violation = FieldViolation::new(field, code, message);
         Self::BadRequest {
             detail: format!("{}: {}", violation.field, violation.message),
             errors: vec![violation],
         }
     }
 
+    /// A 400 for a violation found while parsing a parameter.
+    pub fn bad_request_of(violation: FieldViolation) -> Self {
+        Self::BadRequest {
+            detail: format!("{}: {}", violation.field, violation.message),
+            errors: vec![violation],
+        }
+    }
+
+    /// A 422 for one violation.
+    pub fn of(violation: FieldViolation) -> Self {
+        Self::violations(vec![violation])
+    }
+
     /// A 422 for one field.
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        let violation = FieldViolation::new(field, message);
+    pub fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        let violation = FieldViolation::new(field, code, message);
         Self::Unprocessable {
             detail: format!("{}: {}", violation.field, violation.message),
             errors: vec![violation],
@@ -101,8 +158,8 @@ impl AppError {
     }
 
     /// A 409 for one field.
-    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
-        let violation = FieldViolation::new(field, message);
+    pub fn conflict(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        let violation = FieldViolation::new(field, code, message);
         Self::Conflict {
             detail: format!("{}: {}", violation.field, violation.message),
             errors: vec![violation],
@@ -111,10 +168,17 @@ impl AppError {
 
     /// A unique-constraint violation becomes a 409 naming `field`; any other error stays a
     /// database error.
-    pub fn unique_or_db(err: DbErr, field: &str, message: impl Into<String>) -> Self {
+    pub fn unique_or_db(
+        err: DbErr,
+        field: &str,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         match err.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Self::conflict(field, message),
-            _ => Self::Database(err),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                Self::conflict(field, code, message)
+            }
+            _ => Self::from(err),
         }
     }
 
@@ -124,6 +188,7 @@ impl AppError {
         match expected {
             Some(expected) if expected != actual => Err(Self::conflict(
                 "version",
+                "version.stale",
                 format!(
                     "the record changed since it was read (version {expected}, now {actual}); reload and retry"
                 ),
@@ -142,6 +207,7 @@ impl AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -168,7 +234,10 @@ impl AppError {
 pub struct ProblemField {
     /// The field, query or path parameter at fault (`body` when the whole body is).
     pub field: String,
-    /// What is wrong with it.
+    /// The stable machine name of the broken rule, e.g. `session.too_long` or
+    /// `id_number.checksum`, for clients to show their own words.
+    pub code: String,
+    /// What is wrong with it, in English.
     pub message: String,
 }
 
@@ -205,6 +274,7 @@ impl Problem {
             415 => "unsupported-media-type",
             422 => "validation",
             429 => "too-many-requests",
+            503 => "unavailable",
             s if s >= 500 => "server-error",
             _ => "client-error",
         };
@@ -225,6 +295,7 @@ impl Problem {
                     .into_iter()
                     .map(|v| ProblemField {
                         field: v.field,
+                        code: v.code.to_owned(),
                         message: v.message,
                     })
                     .collect(),
@@ -240,7 +311,11 @@ impl Problem {
                 StatusCode::BAD_REQUEST,
                 format!("invalid parameter `{}`: {}", param.name, param.reason),
             )
-            .with_errors(vec![FieldViolation::new(param.name, param.reason.clone())]);
+            .with_errors(vec![FieldViolation::new(
+                param.name,
+                "parameter.invalid",
+                param.reason.clone(),
+            )]);
         }
         if let Some(path) = err.downcast_ref::<ParsePathError>() {
             // poem-openapi names path parameters by position (`param0`), not by their name.
@@ -248,7 +323,11 @@ impl Problem {
                 StatusCode::BAD_REQUEST,
                 format!("invalid path parameter: {}", path.reason),
             )
-            .with_errors(vec![FieldViolation::new("path", path.reason.clone())]);
+            .with_errors(vec![FieldViolation::new(
+                "path",
+                "path.invalid",
+                path.reason.clone(),
+            )]);
         }
         if let Some(payload) = err.downcast_ref::<ParseRequestPayloadError>() {
             return Self::new(
@@ -257,6 +336,7 @@ impl Problem {
             )
             .with_errors(vec![FieldViolation::new(
                 payload_field(&payload.reason),
+                "body.invalid",
                 payload.reason.clone(),
             )]);
         }
@@ -310,7 +390,9 @@ pub fn problem_response(err: &poem::Error, request_id: Option<&str>) -> Response
         .unwrap_or_else(|| Problem::from_framework_error(err));
     problem.request_id = request_id.map(str::to_owned);
     let mut response = problem.into_response();
-    if let Some(AppError::TooManyRequests { retry_after_secs }) = app
+    if let Some(
+        AppError::TooManyRequests { retry_after_secs } | AppError::Unavailable { retry_after_secs },
+    ) = app
         && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
     {
         response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -347,8 +429,9 @@ impl ApiResponse for AppError {
                 problem(409, "Conflict with existing data or a stale version"),
                 problem(413, "Request body too large"),
                 problem(422, "A well-formed value that breaks a rule"),
-                problem(429, "Too many attempts"),
+                problem(429, "Too many attempts (see `Retry-After`)"),
                 problem(500, "Server failure (logged with the request id)"),
+                problem(503, "Overloaded: retry after `Retry-After` seconds"),
             ],
         }
     }

@@ -95,6 +95,59 @@ async fn every_failed_login_gets_the_same_401() {
 }
 
 #[tokio::test]
+async fn an_unknown_username_costs_the_same_full_verification_as_a_wrong_password() {
+    let app = spawn_app().await;
+    let before = app.state.hasher.verifications();
+    app.login("admin", "not-the-password")
+        .await
+        .assert_problem(401);
+    let after_known = app.state.hasher.verifications();
+    assert_eq!(after_known, before + 1);
+    app.login("nobody-by-this-name", "not-the-password")
+        .await
+        .assert_problem(401);
+    assert_eq!(
+        app.state.hasher.verifications(),
+        after_known + 1,
+        "the dummy hash is verified in full"
+    );
+}
+
+#[tokio::test]
+async fn the_lock_runs_fifteen_minutes_from_the_failure_that_triggered_it() {
+    let app = spawn_app().await;
+    for _ in 0..4 {
+        app.login("admin", "wrong-password")
+            .await
+            .assert_problem(401);
+    }
+    // Those four were ten minutes ago; the fifth comes now.
+    login_failure::Entity::update_many()
+        .col_expr(
+            login_failure::Column::At,
+            Expr::value(chrono::Utc::now() - chrono::TimeDelta::minutes(10)),
+        )
+        .filter(login_failure::Column::Username.eq("admin"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    app.login("admin", "wrong-password")
+        .await
+        .assert_problem(401);
+    let locked = app.login("admin", ADMIN_PASSWORD).await;
+    locked.assert_problem(429);
+    let retry_after: u64 = locked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (895..=900).contains(&retry_after),
+        "15 minutes from the fifth failure, not 5 from the first: {retry_after}"
+    );
+}
+
+#[tokio::test]
 async fn five_failures_lock_a_username_for_fifteen_minutes() {
     let app = spawn_app().await;
     let other = app.user("auditor", None).await;
@@ -110,7 +163,7 @@ async fn five_failures_lock_a_username_for_fifteen_minutes() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    assert!((895..=900).contains(&retry_after), "{retry_after}");
     app.login("admin", "wrong-password")
         .await
         .assert_problem(429);

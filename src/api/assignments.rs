@@ -130,8 +130,8 @@ impl AssignmentsApi {
         role: Query<Option<QualificationKind>>,
         /// Only assignments in force on this day.
         as_of: Query<Option<NaiveDate>>,
-        /// Page number, from 1.
-        #[oai(validator(minimum(value = "1")))]
+        /// Page number, from 1 to 100000.
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
         page: Query<Option<u64>>,
         /// Items per page, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
@@ -141,7 +141,7 @@ impl AssignmentsApi {
             person_id: person_id.0,
             community_id: community_id.0,
             role: role.0,
-            as_of: as_of.0,
+            as_of: super::params::day("as_of", as_of.0)?,
         };
         let paged = assignments::list(
             &self.state.db,

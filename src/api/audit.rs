@@ -102,8 +102,8 @@ impl AuditApi {
         from: Query<Option<String>>,
         /// Up to this instant (exclusive) or through this date.
         to: Query<Option<String>>,
-        /// Page number, from 1.
-        #[oai(validator(minimum(value = "1")))]
+        /// Page number, from 1 to 100000.
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
         page: Query<Option<u64>>,
         /// Items per page, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
@@ -156,10 +156,18 @@ impl AuditApi {
 /// An RFC 3339 instant, or a district date; an end date covers its whole day.
 fn parse_bound(field: &str, value: &str, end: bool) -> Result<DateTime<Utc>, AppError> {
     if let Ok(instant) = DateTime::parse_from_rfc3339(value) {
-        return Ok(instant.with_timezone(&Utc));
+        let instant = instant.with_timezone(&Utc);
+        return crate::domain::time::check_instant(field, instant)
+            .map_err(AppError::bad_request_of);
     }
-    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| AppError::bad_request(field, "expected YYYY-MM-DD or an RFC 3339 instant"))?;
+    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+        AppError::bad_request(
+            field,
+            "date.format",
+            "expected YYYY-MM-DD or an RFC 3339 instant",
+        )
+    })?;
+    let date = crate::domain::time::check_date(field, date).map_err(AppError::bad_request_of)?;
     let day = if end {
         date.succ_opt().unwrap_or(date)
     } else {

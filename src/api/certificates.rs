@@ -62,8 +62,8 @@ impl CertificatesApi {
             &self.state.db,
             &auth.0,
             id.0,
-            from.0,
-            to.0,
+            super::params::day("from", from.0)?,
+            super::params::day("to", to.0)?,
             &self.state.config.public_url,
         )
         .await?;
@@ -79,7 +79,10 @@ impl CertificatesApi {
         method = "get",
         operation_id = "verify_certificate"
     )]
-    async fn verify(&self, code: Path<String>) -> Result<Json<CertificateCheck>, AppError> {
+    async fn verify(
+        &self,
+        #[oai(validator(max_length = 64))] code: Path<String>,
+    ) -> Result<Json<CertificateCheck>, AppError> {
         let verified = certificates::verify(&self.state.db, &code.0).await?;
         let c = verified.certificate;
         Ok(Json(CertificateCheck {

@@ -206,8 +206,8 @@ impl CoursesApi {
         /// Part of the title.
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
-        /// Page number, from 1.
-        #[oai(validator(minimum(value = "1")))]
+        /// Page number, from 1 to 100000.
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
         page: Query<Option<u64>>,
         /// Items per page, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
@@ -218,8 +218,8 @@ impl CoursesApi {
             kind: kind.0,
             target_role: target_role.0,
             target_grade: target_grade.0,
-            from: from.0,
-            to: to.0,
+            from: super::params::day("from", from.0)?,
+            to: super::params::day("to", to.0)?,
             q: q.0,
         };
         let paged =

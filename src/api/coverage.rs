@@ -164,8 +164,12 @@ pub struct AlertReport {
 
 fn day(as_of: Option<NaiveDate>) -> Result<NaiveDate, AppError> {
     let today = today();
-    match as_of {
-        Some(day) if day > today => Err(AppError::invalid("as_of", "must not be in the future")),
+    match super::params::day("as_of", as_of)? {
+        Some(day) if day > today => Err(AppError::invalid(
+            "as_of",
+            "date.in_future",
+            "must not be in the future",
+        )),
         Some(day) => Ok(day),
         None => Ok(today),
     }

@@ -52,14 +52,20 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
         let value: Value = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .map_err(|e| AppError::bad_request("body", format!("is not valid JSON: {e}")))?
+            serde_json::from_slice(&bytes).map_err(|e| {
+                AppError::bad_request("body", "body.not_json", format!("is not valid JSON: {e}"))
+            })?
         };
         match T::parse_from_json(Some(value.clone())) {
             Ok(parsed) => Ok(Self(parsed)),
             Err(err) => {
                 let message = err.into_message();
-                Err(AppError::bad_request(&locate_field::<T>(&value, &message), message).into())
+                Err(AppError::bad_request(
+                    &locate_field::<T>(&value, &message),
+                    "body.invalid",
+                    message,
+                )
+                .into())
             }
         }
     }

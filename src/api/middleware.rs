@@ -2,8 +2,9 @@
 //! otherwise) in the tracing span and echoed in the response, one log line per request, security
 //! headers, a bound on the body size, and the translation of every error into problem+json.
 
-use std::{sync::Arc, time::Instant};
+use std::{panic::AssertUnwindSafe, sync::Arc, time::Instant};
 
+use futures_util::FutureExt;
 use poem::{
     Body, Endpoint, IntoResponse, Request, Response, Result,
     http::{HeaderMap, HeaderName, HeaderValue, header},
@@ -31,18 +32,27 @@ pub async fn request_context<E: Endpoint>(next: Arc<E>, mut req: Request) -> Res
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);
     req.extensions_mut().insert(RequestId(request_id.clone()));
-    let is_docs = req.uri().path().starts_with("/docs");
     let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
     async move {
         let started = Instant::now();
-        let mut response = match next.call(req).await {
-            Ok(output) => output.into_response(),
-            Err(err) => error_response(err, &request_id),
+        // A panic is a bug, but it must not drop the connection: it is logged and answered as a
+        // problem+json 500 carrying the request id.
+        let outcome = AssertUnwindSafe(next.call(req)).catch_unwind().await;
+        let mut response = match outcome {
+            Ok(Ok(output)) => output.into_response(),
+            Ok(Err(err)) => error_response(err, &request_id),
+            Err(panic) => {
+                tracing::error!(panic = panic_message(&panic), "request handler panicked");
+                problem_response(
+                    &AppError::Internal("handler panicked".into()).into(),
+                    Some(&request_id),
+                )
+            }
         };
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert(REQUEST_ID_HEADER, value);
         }
-        add_security_headers(response.headers_mut(), is_docs);
+        add_security_headers(response.headers_mut());
         tracing::info!(
             status = response.status().as_u16(),
             elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
@@ -52,6 +62,15 @@ pub async fn request_context<E: Endpoint>(next: Arc<E>, mut req: Request) -> Res
     }
     .instrument(span)
     .await
+}
+
+/// The text a panic carried, when it is a string.
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 fn error_response(err: poem::Error, request_id: &str) -> Response {
@@ -91,22 +110,37 @@ pub async fn limit_body<E: Endpoint>(next: Arc<E>, mut req: Request) -> Result<R
     Ok(next.call(req).await?.into_response())
 }
 
-/// Headers that keep browsers from sniffing, framing or caching API answers. Swagger UI needs
-/// its inline scripts, so the strict content security policy applies to the API only.
-fn add_security_headers(headers: &mut HeaderMap, is_docs: bool) {
+/// Headers that keep browsers from sniffing, framing or caching answers. The content security
+/// policy is the strictest one unless the page set its own (Swagger UI and the printable
+/// certificate allow their own inline blocks by hash).
+fn add_security_headers(headers: &mut HeaderMap) {
     headers.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    if !is_docs {
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
-            "content-security-policy",
+            header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+}
+
+/// With CORS on, an answer depends on the request's `Origin`: caches must key on it.
+pub async fn vary_origin<E: Endpoint>(next: Arc<E>, req: Request) -> Result<Response> {
+    let mut response = match next.call(req).await {
+        Ok(output) => output.into_response(),
+        Err(err) => err.into_response(),
+    };
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("origin"));
+    Ok(response)
 }
 
 /// Client-supplied ids are echoed into logs and headers: keep them short and plain.

@@ -12,12 +12,14 @@ mod careers;
 mod certificates;
 mod courses;
 mod coverage;
+pub mod document;
 mod files;
 mod health;
 mod json;
 pub mod middleware;
 mod outbox;
 mod pagination;
+mod params;
 mod people;
 mod people_files;
 mod policy;
@@ -144,13 +146,18 @@ pub fn expected_version(
         .map(|raw| {
             let value = raw.trim().trim_start_matches("W/").trim_matches('"');
             value.parse::<i64>().map_err(|_| {
-                AppError::bad_request("If-Match", "must be a version number, e.g. \"3\"")
+                AppError::bad_request(
+                    "If-Match",
+                    "version.format",
+                    "must be a version number, e.g. \"3\"",
+                )
             })
         })
         .transpose()?;
     match (header, body) {
         (Some(h), Some(b)) if h != b => Err(AppError::bad_request(
             "version",
+            "version.mismatch",
             "differs from the If-Match header",
         )),
         (h, b) => Ok(h.or(b)),

@@ -72,8 +72,8 @@ impl OutboxApi {
         status: Query<Option<MailStatus>>,
         /// Only mail of this kind.
         kind: Query<Option<MailKind>>,
-        /// Page number, from 1.
-        #[oai(validator(minimum(value = "1")))]
+        /// Page number, from 1 to 100000.
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
         page: Query<Option<u64>>,
         /// Items per page, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]

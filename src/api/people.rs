@@ -356,8 +356,8 @@ impl PeopleApi {
         /// Instructors `current` with this year's work registration, or `lapsed` (no approved
         /// registration for this year once it closed on 31 March).
         registration: Query<Option<RegistrationStanding>>,
-        /// Page number, from 1.
-        #[oai(validator(minimum(value = "1")))]
+        /// Page number, from 1 to 100000.
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
         page: Query<Option<u64>>,
         /// Items per page, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]

@@ -58,6 +58,9 @@ pub struct ImportError {
     pub line: u64,
     /// The column.
     pub field: String,
+    /// The stable machine name of the broken rule, e.g. `id_number.checksum`.
+    pub code: String,
+    /// What is wrong, in English.
     pub message: String,
 }
 
@@ -88,6 +91,7 @@ impl From<Report> for ImportReport {
                 .map(|e| ImportError {
                     line: e.line,
                     field: e.field,
+                    code: e.code.to_owned(),
                     message: e.message,
                 })
                 .collect(),
@@ -145,7 +149,11 @@ impl PeopleFilesApi {
         method = "delete",
         operation_id = "undo_import"
     )]
-    async fn undo(&self, auth: BearerAuth, import_id: Path<String>) -> Result<NoContent, AppError> {
+    async fn undo(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(max_length = 64))] import_id: Path<String>,
+    ) -> Result<NoContent, AppError> {
         import::undo(&self.state.db, &auth.0, &import_id.0).await?;
         Ok(NoContent::Done)
     }

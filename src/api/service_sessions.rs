@@ -272,7 +272,7 @@ impl ServiceSessionsApi {
         from: Query<Option<DateTime<Utc>>>,
         /// Sessions starting before this instant.
         to: Query<Option<DateTime<Utc>>>,
-        #[oai(validator(minimum(value = "1")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] per_page: Query<
             Option<u64>,
         >,
@@ -283,8 +283,8 @@ impl ServiceSessionsApi {
             street_id: street_id.0,
             status: status.0,
             source: source.0,
-            from: from.0,
-            to: to.0,
+            from: super::params::instant("from", from.0)?,
+            to: super::params::instant("to", to.0)?,
             oldest_first: false,
         };
         let paged = service_sessions::list(
@@ -308,7 +308,7 @@ impl ServiceSessionsApi {
     async fn queue(
         &self,
         auth: BearerAuth,
-        #[oai(validator(minimum(value = "1")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] per_page: Query<
             Option<u64>,
         >,
@@ -502,7 +502,7 @@ impl ServiceSessionsApi {
         auth: BearerAuth,
         id: Path<i32>,
         /// Default: the current year.
-        #[oai(validator(minimum(value = "1900"), maximum(value = "9999")))]
+        #[oai(validator(minimum(value = "1900"), maximum(value = "2099")))]
         year: Query<Option<i32>>,
     ) -> Result<Json<ServiceSummary>, AppError> {
         let year = year

@@ -250,8 +250,8 @@ impl TrainingApi {
         status: Query<Option<EnrollmentStatus>>,
         /// `csv` or `xlsx` for the sign-in sheet instead of a JSON page.
         format: Query<Option<ExportFormat>>,
-        /// Page number, from 1.
-        #[oai(validator(minimum(value = "1")))]
+        /// Page number, from 1 to 100000.
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
         page: Query<Option<u64>>,
         /// Items per page, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]

@@ -2,7 +2,10 @@
 //! Hashing runs on the blocking pool, never on the async workers, and a semaphore bounds how many
 //! hashes run at once so a flood of logins cannot exhaust memory.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{
+    Arc, OnceLock,
+    atomic::{AtomicU64, Ordering},
+};
 
 use argon2::{
     Algorithm, Argon2, Params, Version,
@@ -25,6 +28,9 @@ fn argon2() -> Argon2<'static> {
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    /// Full argon2 verifications run, real or dummy: what a test counts to prove that a login
+    /// for an unknown user costs the same work.
+    verifications: Arc<AtomicU64>,
 }
 
 impl Default for PasswordHasher {
@@ -34,6 +40,7 @@ impl Default for PasswordHasher {
             .unwrap_or(2);
         Self {
             permits: Arc::new(Semaphore::new(cores * 2)),
+            verifications: Arc::new(AtomicU64::new(0)),
         }
     }
 }
@@ -52,18 +59,39 @@ impl PasswordHasher {
     }
 
     /// Whether `password` matches `phc`. Without a stored hash (unknown user, account not yet
-    /// activated) a dummy hash is checked instead, so the answer costs the same work either way.
+    /// activated) a dummy hash is verified in full instead, so the answer costs the same work
+    /// either way; a stored hash that does not parse is treated the same.
     pub async fn verify(&self, password: &str, phc: Option<&str>) -> Result<bool, AppError> {
         let password = password.to_owned();
-        let stored = phc.map(str::to_owned);
+        let stored = phc
+            .filter(|hash| argon2::PasswordHash::new(hash).is_ok())
+            .map(str::to_owned);
+        let verifications = self.verifications.clone();
         self.run(move || {
             let (hash, real) = match stored {
                 Some(hash) => (hash, true),
                 None => (dummy_hash().to_owned(), false),
             };
-            real && argon2()
+            // Verify first, decide after: `real && verify(..)` would skip the work for the dummy.
+            let matches = argon2()
                 .verify_password(password.as_bytes(), hash.as_str())
-                .is_ok()
+                .is_ok();
+            verifications.fetch_add(1, Ordering::Relaxed);
+            real && matches
+        })
+        .await
+    }
+
+    /// How many full verifications this hasher has run.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
+    }
+
+    /// Computes the dummy hash now, so the first login for an unknown user is not cheaper or
+    /// dearer than the others.
+    pub async fn warm(&self) -> Result<(), AppError> {
+        self.run(|| {
+            dummy_hash();
         })
         .await
     }
@@ -119,7 +147,13 @@ mod tests {
                 .await
                 .unwrap()
         );
+        let before = hasher.verifications();
         assert!(!hasher.verify("correct horse battery", None).await.unwrap());
+        assert_eq!(
+            hasher.verifications(),
+            before + 1,
+            "the dummy path runs a full verification"
+        );
         assert!(!hasher.verify("x", Some("not a phc string")).await.unwrap());
         let again = hasher.hash("correct horse battery").await.unwrap();
         assert_ne!(hash, again, "each hash has its own salt");

@@ -22,6 +22,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(config = ?config, "starting fitreg {}", env!("CARGO_PKG_VERSION"));
     let db = super::open_prepared(&config.database_url).await?;
     let state = AppState::new(db.clone(), config.clone());
+    state
+        .hasher
+        .warm()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     match auth::bootstrap_admin(&db, &state.hasher, config.admin_password.as_deref()).await? {
         Bootstrap::NotNeeded => {}
         Bootstrap::Created => {

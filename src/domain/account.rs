@@ -107,6 +107,7 @@ impl Username {
         if !(3..=64).contains(&name.chars().count()) || !valid_chars {
             return Err(FieldViolation::new(
                 "username",
+                "account.username_format",
                 "must be 3 to 64 characters: letters, digits, '.', '_' or '-'",
             ));
         }
@@ -132,17 +133,23 @@ pub fn check_new_password(
     if chars < MIN_PASSWORD_CHARS {
         return Err(FieldViolation::new(
             field,
+            "password.too_short",
             format!("must be at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
     if chars > MAX_PASSWORD_CHARS {
         return Err(FieldViolation::new(
             field,
+            "password.too_long",
             format!("must be at most {MAX_PASSWORD_CHARS} characters"),
         ));
     }
     if password.trim().eq_ignore_ascii_case(username.trim()) {
-        return Err(FieldViolation::new(field, "must not be the username"));
+        return Err(FieldViolation::new(
+            field,
+            "password.equals_username",
+            "must not be the username",
+        ));
     }
     Ok(())
 }
@@ -153,7 +160,8 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, FieldViolation> {
-        let invalid = || FieldViolation::new("email", "is not a valid e-mail address");
+        let invalid =
+            || FieldViolation::new("email", "email.invalid", "is not a valid e-mail address");
         let trimmed = raw.trim();
         let (local, domain) = trimmed.rsplit_once('@').ok_or_else(invalid)?;
         let domain_ok = domain.contains('.')

@@ -13,17 +13,21 @@ pub mod region;
 pub mod time;
 pub mod training;
 
-/// A rule broken by one field of an input, reported to the client as `{field, message}`.
+/// A rule broken by one field of an input, reported to the client as `{field, code, message}`:
+/// `code` is the stable machine name of the rule (`session.too_long`) that clients translate,
+/// `message` English prose for people reading logs and raw answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldViolation {
     pub field: String,
+    pub code: &'static str,
     pub message: String,
 }
 
 impl FieldViolation {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
+            code,
             message: message.into(),
         }
     }

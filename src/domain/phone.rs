@@ -33,6 +33,7 @@ impl Phone {
         } else {
             Err(FieldViolation::new(
                 "phone",
+                "phone.invalid",
                 "must be a mainland mobile number, e.g. 13812345678",
             ))
         }

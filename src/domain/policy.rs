@@ -46,7 +46,11 @@ impl Policy {
     pub fn validate(&self) -> Result<(), Vec<FieldViolation>> {
         let mut errors = Vec::new();
         if !(1..=100).contains(&self.min_age) {
-            errors.push(FieldViolation::new("min_age", "must be between 1 and 100"));
+            errors.push(FieldViolation::new(
+                "min_age",
+                "number.out_of_range",
+                "must be between 1 and 100",
+            ));
         }
         let hours = [
             ("instructor_annual_hours", self.instructor_annual_hours),
@@ -60,6 +64,7 @@ impl Policy {
             if !(value.is_finite() && (0.0..=10_000.0).contains(&value)) {
                 errors.push(FieldViolation::new(
                     field,
+                    "number.out_of_range",
                     "must be a number of hours between 0 and 10000",
                 ));
             }
@@ -68,6 +73,7 @@ impl Policy {
         {
             errors.push(FieldViolation::new(
                 "instructors_per_1000_target",
+                "number.out_of_range",
                 "must be a positive number",
             ));
         }
@@ -75,6 +81,7 @@ impl Policy {
         if stars.len() != STAR_LEVELS {
             errors.push(FieldViolation::new(
                 "star_thresholds",
+                "policy.star_levels",
                 format!(
                     "must list exactly {STAR_LEVELS} thresholds, got {}",
                     stars.len()
@@ -85,6 +92,7 @@ impl Policy {
         {
             errors.push(FieldViolation::new(
                 "star_thresholds",
+                "policy.star_order",
                 "must be positive hours in strictly ascending order",
             ));
         }

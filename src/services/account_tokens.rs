@@ -32,6 +32,7 @@ pub async fn invite(
     let recipient = account.email.as_deref().ok_or_else(|| {
         AppError::invalid(
             "email",
+            "account.email_required",
             "is required to invite an account created without a password",
         )
     })?;
@@ -88,7 +89,13 @@ async fn consume(
     raw_token: &str,
     purpose: TokenPurpose,
 ) -> Result<account::Model, AppError> {
-    let refused = || AppError::invalid("token", "is invalid, already used or expired");
+    let refused = || {
+        AppError::invalid(
+            "token",
+            "token.invalid",
+            "is invalid, already used or expired",
+        )
+    };
     let now = Utc::now();
     let found = account_token::Entity::find()
         .filter(account_token::Column::TokenHash.eq(token::hash_token(raw_token)))

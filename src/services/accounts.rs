@@ -96,6 +96,7 @@ pub async fn create(
     {
         violations.push(FieldViolation::new(
             "email",
+            "account.email_required",
             "is required to invite an account created without a password",
         ));
     }
@@ -111,9 +112,13 @@ pub async fn create(
     if let Some(person_id) = new.person_id {
         // Officers create member accounts for the people of their own street only; the account
         // carries the person's street so that street's officers see it.
-        let person = super::people::find(db, person_id)
-            .await
-            .map_err(|_| AppError::invalid("person_id", format!("no person has id {person_id}")))?;
+        let person = super::people::find(db, person_id).await.map_err(|_| {
+            AppError::invalid(
+                "person_id",
+                "person.unknown",
+                format!("no person has id {person_id}"),
+            )
+        })?;
         caller.authorize_write(Target::Street(person.street_id), "person", person_id)?;
         street_id = Some(person.street_id);
         if email.is_none() {
@@ -122,6 +127,7 @@ pub async fn create(
         if new.password.is_none() && email.is_none() {
             return Err(AppError::invalid(
                 "email",
+                "account.email_required",
                 "is required to invite an account created without a password (the person has none on record)",
             ));
         }
@@ -150,7 +156,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| AppError::unique_or_db(e, "username", "is taken"))?;
+    .map_err(|e| AppError::unique_or_db(e, "username", "account.username_taken", "is taken"))?;
     if created.password_hash.is_none() {
         account_tokens::invite(&txn, &created, public_url).await?;
     }
@@ -271,6 +277,7 @@ pub async fn update(
         if other_admins == 0 {
             return Err(AppError::conflict(
                 "role",
+                "account.last_bureau_admin",
                 "the district needs at least one active bureau_admin account",
             ));
         }
@@ -286,10 +293,14 @@ pub async fn update(
     }
     active.version = Set(before.version + 1);
     active.updated_at = Set(Utc::now());
-    let after = active
-        .update(&txn)
-        .await
-        .map_err(|e| AppError::unique_or_db(e, "email", "is used by another account"))?;
+    let after = active.update(&txn).await.map_err(|e| {
+        AppError::unique_or_db(
+            e,
+            "email",
+            "account.email_taken",
+            "is used by another account",
+        )
+    })?;
     if disabled && !before.disabled {
         // A disabled account's sessions end at once.
         session::Entity::delete_many()
@@ -316,7 +327,11 @@ async fn check_scope_fields(
     match role {
         Role::StreetOfficer => {
             let street_id = street_id.ok_or_else(|| {
-                AppError::invalid("street_id", "is required for a street_officer")
+                AppError::invalid(
+                    "street_id",
+                    "value.required",
+                    "is required for a street_officer",
+                )
             })?;
             if street::Entity::find_by_id(street_id)
                 .one(db)
@@ -325,31 +340,36 @@ async fn check_scope_fields(
             {
                 return Err(AppError::invalid(
                     "street_id",
+                    "street.unknown",
                     format!("no street has id {street_id}"),
                 ));
             }
             if person_id.is_some() {
                 return Err(AppError::invalid(
                     "person_id",
+                    "account.person_not_allowed",
                     "only member accounts belong to a person",
                 ));
             }
         }
         Role::Member => {
-            let person_id = person_id
-                .ok_or_else(|| AppError::invalid("person_id", "is required for a member"))?;
+            let person_id = person_id.ok_or_else(|| {
+                AppError::invalid("person_id", "value.required", "is required for a member")
+            })?;
             person_street(db, person_id).await?;
         }
         Role::BureauAdmin | Role::Auditor => {
             if street_id.is_some() {
                 return Err(AppError::invalid(
                     "street_id",
+                    "account.street_not_allowed",
                     "only street_officer accounts belong to a street",
                 ));
             }
             if person_id.is_some() {
                 return Err(AppError::invalid(
                     "person_id",
+                    "account.person_not_allowed",
                     "only member accounts belong to a person",
                 ));
             }
@@ -360,9 +380,13 @@ async fn check_scope_fields(
 
 /// The street a person is registered in; an unknown person is a 422 on `person_id`.
 async fn person_street(db: &impl ConnectionTrait, person_id: i32) -> Result<i32, AppError> {
-    super::people::street_of(db, person_id)
-        .await
-        .map_err(|_| AppError::invalid("person_id", format!("no person has id {person_id}")))
+    super::people::street_of(db, person_id).await.map_err(|_| {
+        AppError::invalid(
+            "person_id",
+            "person.unknown",
+            format!("no person has id {person_id}"),
+        )
+    })
 }
 
 /// 409 when the username or e-mail address belongs to another account.
@@ -384,7 +408,11 @@ async fn ensure_unique(
     }
     for other in taken.all(db).await? {
         if except.is_none() && other.username == username.as_str() {
-            return Err(AppError::conflict("username", "is taken"));
+            return Err(AppError::conflict(
+                "username",
+                "account.username_taken",
+                "is taken",
+            ));
         }
         if email.is_some_and(|e| {
             other
@@ -392,7 +420,11 @@ async fn ensure_unique(
                 .as_deref()
                 .is_some_and(|o| o.eq_ignore_ascii_case(e))
         }) {
-            return Err(AppError::conflict("email", "is used by another account"));
+            return Err(AppError::conflict(
+                "email",
+                "account.email_taken",
+                "is used by another account",
+            ));
         }
     }
     Ok(())

@@ -64,7 +64,7 @@ pub async fn create(
     let txn = db::begin_write(db).await?;
     let person = people::find(&txn, new.person_id)
         .await
-        .map_err(|_| AppError::invalid("person_id", "no such person"))?;
+        .map_err(|_| AppError::invalid("person_id", "person.unknown", "no such person"))?;
     caller.authorize_write(
         Target::Person {
             person_id: person.id,
@@ -76,7 +76,9 @@ pub async fn create(
     let community = community::Entity::find_by_id(new.community_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::invalid("community_id", "no such community"))?;
+        .ok_or_else(|| {
+            AppError::invalid("community_id", "community.unknown", "no such community")
+        })?;
     caller.require(
         caller.can_write(Target::Street(community.street_id)),
         "assign people to this community",
@@ -84,11 +86,16 @@ pub async fn create(
     if !community.active {
         return Err(AppError::invalid(
             "community_id",
+            "community.inactive",
             "the community is inactive",
         ));
     }
     if person.status != PersonStatus::Active {
-        return Err(AppError::invalid("person_id", "the person is not active"));
+        return Err(AppError::invalid(
+            "person_id",
+            "person.not_active",
+            "the person is not active",
+        ));
     }
     let qualified = qualification::Entity::find()
         .filter(qualification::Column::PersonId.eq(person.id))
@@ -99,6 +106,7 @@ pub async fn create(
     let Some(qualified) = qualified else {
         return Err(AppError::invalid(
             "role",
+            "assignment.not_qualified",
             "the person holds no active qualification of this kind",
         ));
     };
@@ -116,6 +124,7 @@ pub async fn create(
     if let Some(existing) = overlapping {
         return Err(AppError::conflict(
             "starts_on",
+            "assignment.overlap",
             format!(
                 "overlaps assignment {} of the same person, community and role",
                 existing.id
@@ -154,7 +163,11 @@ pub async fn end(
 ) -> Result<assignment::Model, AppError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(AppError::invalid("reason", "must be 1 to 200 characters"));
+        return Err(AppError::invalid(
+            "reason",
+            "text.length",
+            "must be 1 to 200 characters",
+        ));
     }
     let txn = db::begin_write(db).await?;
     let before = visible(&txn, caller, id).await?;
@@ -169,11 +182,16 @@ pub async fn end(
     if before.ends_on.is_some() {
         return Err(AppError::conflict(
             "ends_on",
+            "assignment.ended",
             "the assignment has ended already",
         ));
     }
     if ends_on <= before.starts_on {
-        return Err(AppError::invalid("ends_on", "must be after starts_on"));
+        return Err(AppError::invalid(
+            "ends_on",
+            "assignment.end_before_start",
+            "must be after starts_on",
+        ));
     }
     let mut active: assignment::ActiveModel = before.clone().into();
     active.ends_on = Set(Some(ends_on));

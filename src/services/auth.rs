@@ -105,7 +105,9 @@ pub async fn login(
     })
 }
 
-/// Seconds until `username` may try again, when locked.
+/// Seconds until `username` may try again, when locked: a failure that makes five within
+/// [`LOCKOUT_WINDOW`] locks the name for [`LOCKOUT_WINDOW`] from that failure. Attempts while
+/// locked are not recorded, so they neither extend the lock nor count later.
 async fn locked_for(
     db: &DatabaseConnection,
     username: &str,
@@ -115,19 +117,29 @@ async fn locked_for(
         .select_only()
         .column(login_failure::Column::At)
         .filter(login_failure::Column::Username.eq(username))
-        .filter(login_failure::Column::At.gt(now - LOCKOUT_WINDOW))
+        .filter(login_failure::Column::At.gt(now - LOCKOUT_WINDOW * 2))
         .order_by_desc(login_failure::Column::At)
         .limit(MAX_FAILURES)
         .into_tuple()
         .all(db)
         .await?;
-    if (recent.len() as u64) < MAX_FAILURES {
-        return Ok(None);
+    Ok(lock_remaining(&recent, now))
+}
+
+/// The lock left by the latest failures (newest first), in whole seconds rounded up.
+fn lock_remaining(newest_first: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<u64> {
+    if (newest_first.len() as u64) < MAX_FAILURES {
+        return None;
     }
-    // The lock lifts when the oldest of the last five failures leaves the window.
-    let oldest = recent[recent.len() - 1];
-    let remaining = (oldest + LOCKOUT_WINDOW - now).num_seconds().max(1);
-    Ok(Some(remaining as u64))
+    let (trigger, fifth) = (newest_first[0], newest_first[MAX_FAILURES as usize - 1]);
+    if trigger - fifth > LOCKOUT_WINDOW {
+        return None;
+    }
+    let lifts = trigger + LOCKOUT_WINDOW;
+    (lifts > now).then(|| {
+        let millis = (lifts - now).num_milliseconds().max(1) as u64;
+        millis.div_ceil(1000)
+    })
 }
 
 /// The caller a bearer token stands for, if the token is known, unexpired and its account enabled.
@@ -203,6 +215,7 @@ pub async fn change_password(
     {
         return Err(AppError::invalid(
             "current_password",
+            "password.wrong",
             "is not the account's password",
         ));
     }
@@ -299,4 +312,30 @@ pub fn generate_password() -> String {
         .take(20)
         .map(char::from)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minutes: i64, seconds: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + TimeDelta::minutes(minutes) + TimeDelta::seconds(seconds)
+    }
+
+    #[test]
+    fn the_lock_lasts_fifteen_minutes_from_the_fifth_failure() {
+        // Four failures at minute 0, the fifth at minute 10: locked until minute 25.
+        let failures = [at(10, 0), at(0, 3), at(0, 2), at(0, 1), at(0, 0)];
+        assert_eq!(lock_remaining(&failures, at(10, 0)), Some(900));
+        assert_eq!(lock_remaining(&failures, at(20, 0)), Some(300));
+        assert_eq!(lock_remaining(&failures, at(24, 59)), Some(1));
+        assert_eq!(lock_remaining(&failures, at(25, 0)), None);
+    }
+
+    #[test]
+    fn five_failures_spread_over_more_than_fifteen_minutes_do_not_lock() {
+        let failures = [at(16, 0), at(3, 0), at(2, 0), at(1, 0), at(0, 0)];
+        assert_eq!(lock_remaining(&failures, at(16, 0)), None);
+        assert_eq!(lock_remaining(&failures[..4], at(3, 0)), None);
+    }
 }

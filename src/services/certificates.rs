@@ -60,7 +60,11 @@ pub async fn issue(
         NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to)
     });
     if from > to {
-        return Err(AppError::invalid("from", "must not be after to"));
+        return Err(AppError::invalid(
+            "from",
+            "period.from_after_to",
+            "must not be after to",
+        ));
     }
     let sessions = service_session::Entity::find()
         .filter(service_session::Column::PersonId.eq(person_id))

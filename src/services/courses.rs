@@ -95,6 +95,7 @@ pub async fn create(
     if !matches!(status, CourseStatus::Planned | CourseStatus::Open) {
         violations.push(FieldViolation::new(
             "status",
+            "course.initial_status",
             "a new course is planned or open",
         ));
     }
@@ -151,6 +152,7 @@ fn check(course: &course::Model, hours: f64) -> (i32, Vec<FieldViolation>) {
         if length == 0 || length > max {
             violations.push(FieldViolation::new(
                 field,
+                "text.length",
                 format!("must be 1 to {max} characters"),
             ));
         }
@@ -162,12 +164,14 @@ fn check(course: &course::Model, hours: f64) -> (i32, Vec<FieldViolation>) {
     {
         violations.push(FieldViolation::new(
             "description",
+            "text.length",
             "must be at most 4000 characters",
         ));
     }
     if course.ends_on < course.starts_on {
         violations.push(FieldViolation::new(
             "ends_on",
+            "course.end_before_start",
             "must not be before starts_on",
         ));
     }
@@ -175,23 +179,27 @@ fn check(course: &course::Model, hours: f64) -> (i32, Vec<FieldViolation>) {
     if quarters.is_none() {
         violations.push(FieldViolation::new(
             "hours",
+            "hours.quarter_steps",
             "must be more than 0 and at most 1000, in steps of 0.25",
         ));
     }
     if !(1..=MAX_CAPACITY).contains(&course.capacity) {
         violations.push(FieldViolation::new(
             "capacity",
+            "number.out_of_range",
             format!("must be 1 to {MAX_CAPACITY}"),
         ));
     }
     match (course.target_role.has_grade(), course.target_grade) {
         (false, Some(_)) => violations.push(FieldViolation::new(
             "target_grade",
+            "course.grade_not_allowed",
             "only courses for social sports instructors target a grade",
         )),
         (true, None) if course.kind == CourseKind::Certification => {
             violations.push(FieldViolation::new(
                 "target_grade",
+                "course.grade_required",
                 "a certification course for instructors names the grade it trains for",
             ))
         }
@@ -214,6 +222,7 @@ pub async fn update(
     if !before.status.may_become(status) {
         return Err(AppError::conflict(
             "status",
+            "course.status_transition",
             format!(
                 "a {} course cannot become {}",
                 status_name(before.status),
@@ -257,10 +266,12 @@ pub async fn update(
     match &reason {
         Some(_) if !cancelling => violations.push(FieldViolation::new(
             "cancel_reason",
+            "course.cancel_reason_not_allowed",
             "is only given when cancelling the course",
         )),
         Some(r) if r.chars().count() > 500 => violations.push(FieldViolation::new(
             "cancel_reason",
+            "text.length",
             "must be at most 500 characters",
         )),
         _ => {}
@@ -285,6 +296,7 @@ pub async fn update(
     if i64::from(after.capacity) < enrolled {
         return Err(AppError::conflict(
             "capacity",
+            "course.capacity_below_enrolled",
             format!("{enrolled} people are enrolled; withdraw some before reducing the seats"),
         ));
     }
@@ -293,6 +305,7 @@ pub async fn update(
     {
         return Err(AppError::conflict(
             "hours",
+            "course.hours_below_results",
             format!(
                 "results credit up to {} hours already",
                 crate::domain::hours::hours(most.into())
@@ -311,6 +324,7 @@ pub async fn update(
         if let Some((field, _)) = fixed.iter().find(|(_, changed)| *changed) {
             return Err(AppError::conflict(
                 field,
+                "course.fixed_by_results",
                 "results are recorded for this course: what it trains for and whether it took \
                  place are fixed",
             ));

@@ -121,7 +121,7 @@ async fn approved_sessions_before(
 ) -> Result<i64, AppError> {
     let from = as_of
         .checked_sub_months(Months::new(12))
-        .ok_or_else(|| AppError::invalid("as_of", "is out of range"))?
+        .ok_or_else(|| AppError::invalid("as_of", "date.out_of_range", "is out of range"))?
         + TimeDelta::days(1);
     let until = as_of + TimeDelta::days(1);
     let count = service_session::Entity::find()

@@ -48,13 +48,16 @@ pub async fn enroll(
     let txn = db::begin_write(db).await?;
     let course = courses::lock(&txn, course_id).await?;
     let person = people::find(&txn, person_id).await.map_err(|e| match e {
-        AppError::NotFound { .. } => AppError::invalid("person_id", "no such person"),
+        AppError::NotFound { .. } => {
+            AppError::invalid("person_id", "person.unknown", "no such person")
+        }
         other => other,
     })?;
     caller.authorize_write(person_target(&person), "person", person_id)?;
     if course.status != CourseStatus::Open {
         return Err(AppError::conflict(
             "status",
+            "course.not_open",
             format!(
                 "the course is {}: people enrol only while it is open",
                 courses::status_name(course.status)
@@ -62,7 +65,11 @@ pub async fn enroll(
         ));
     }
     if person.status != PersonStatus::Active {
-        return Err(AppError::invalid("person_id", "the person is not active"));
+        return Err(AppError::invalid(
+            "person_id",
+            "person.not_active",
+            "the person is not active",
+        ));
     }
     let existing = enrollment::Entity::find()
         .filter(enrollment::Column::CourseId.eq(course_id))
@@ -75,6 +82,7 @@ pub async fn enroll(
     {
         return Err(AppError::conflict(
             "person_id",
+            "enrollment.duplicate",
             "the person is enrolled in this course already",
         ));
     }
@@ -86,6 +94,7 @@ pub async fn enroll(
     if taken >= course.capacity as u64 {
         return Err(AppError::conflict(
             "person_id",
+            "course.full",
             format!(
                 "the course is full: all {} seats are taken",
                 course.capacity
@@ -134,6 +143,7 @@ pub async fn enroll(
                 AppError::unique_or_db(
                     e,
                     "person_id",
+                    "enrollment.duplicate",
                     "the person is enrolled in this course already",
                 )
             })?;
@@ -177,17 +187,23 @@ pub async fn withdraw(
     if before.status == EnrollmentStatus::Withdrawn {
         return Err(AppError::conflict(
             "status",
+            "enrollment.withdrawn",
             "the person has withdrawn already",
         ));
     }
     if before.result.is_some() {
         return Err(AppError::conflict(
             "result",
+            "enrollment.has_result",
             "a result is recorded: the person took part",
         ));
     }
     if course.status == CourseStatus::Cancelled {
-        return Err(AppError::conflict("status", "the course is cancelled"));
+        return Err(AppError::conflict(
+            "status",
+            "course.cancelled",
+            "the course is cancelled",
+        ));
     }
     let mut active: enrollment::ActiveModel = before.clone().into();
     active.status = Set(EnrollmentStatus::Withdrawn);
@@ -214,15 +230,21 @@ pub async fn record_result(
     if before.status == EnrollmentStatus::Withdrawn {
         return Err(AppError::conflict(
             "status",
+            "enrollment.withdrawn",
             "the person withdrew from the course",
         ));
     }
     if course.status == CourseStatus::Cancelled {
-        return Err(AppError::conflict("status", "the course is cancelled"));
+        return Err(AppError::conflict(
+            "status",
+            "course.cancelled",
+            "the course is cancelled",
+        ));
     }
     if today() < course.starts_on {
         return Err(AppError::invalid(
             "status",
+            "result.course_not_started",
             format!(
                 "results are recorded once the course has started ({})",
                 course.starts_on
@@ -235,6 +257,7 @@ pub async fn record_result(
         Some(value) => quarters_of(value).ok_or_else(|| {
             AppError::invalid(
                 "credited_hours",
+                "hours.quarter_steps",
                 "must be 0 or more, in steps of 0.25 hours",
             )
         })?,
@@ -242,6 +265,7 @@ pub async fn record_result(
     if credited > course.quarters {
         return Err(AppError::invalid(
             "credited_hours",
+            "result.hours_exceed_course",
             format!(
                 "must not exceed the course's {} hours",
                 hours(course.quarters.into())
@@ -251,13 +275,18 @@ pub async fn record_result(
     if result.status == TrainingResult::Absent && credited > 0 {
         return Err(AppError::invalid(
             "credited_hours",
+            "result.absent_with_hours",
             "an absent person is credited no hours",
         ));
     }
     if let Some(score) = result.score
         && !(score.is_finite() && (0.0..=100.0).contains(&score))
     {
-        return Err(AppError::invalid("score", "must be between 0 and 100"));
+        return Err(AppError::invalid(
+            "score",
+            "number.out_of_range",
+            "must be between 0 and 100",
+        ));
     }
     let mut active: enrollment::ActiveModel = before.clone().into();
     active.result = Set(Some(result.status));

@@ -52,6 +52,7 @@ pub struct ImportOptions {
 pub struct RowError {
     pub line: u64,
     pub field: String,
+    pub code: &'static str,
     pub message: String,
 }
 
@@ -121,6 +122,7 @@ pub async fn import(
         {
             row_errors.push(FieldViolation::new(
                 "id_number",
+                "import.duplicate_row",
                 format!("duplicate of line {first}"),
             ));
         }
@@ -130,6 +132,7 @@ pub async fn import(
             errors.extend(row_errors.into_iter().map(|v| RowError {
                 line: cells.line,
                 field: v.field,
+                code: v.code,
                 message: v.message,
             }));
         }
@@ -166,7 +169,9 @@ fn read_csv(body: &[u8]) -> Result<Vec<Cells<'static>>, AppError> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
     let headers = reader
         .headers()
-        .map_err(|e| AppError::bad_request("body", format!("not a CSV file: {e}")))?
+        .map_err(|e| {
+            AppError::bad_request("body", "import.not_csv", format!("not a CSV file: {e}"))
+        })?
         .clone();
     let mut columns = Vec::new();
     for header in headers.iter() {
@@ -174,6 +179,7 @@ fn read_csv(body: &[u8]) -> Result<Vec<Cells<'static>>, AppError> {
         let known = COLUMNS.iter().find(|c| **c == name).ok_or_else(|| {
             AppError::bad_request(
                 "header",
+                "import.unknown_column",
                 format!(
                     "unknown column {name:?}; the columns are {}",
                     COLUMNS.join(",")
@@ -186,6 +192,7 @@ fn read_csv(body: &[u8]) -> Result<Vec<Cells<'static>>, AppError> {
         if !columns.contains(&required) {
             return Err(AppError::bad_request(
                 "header",
+                "import.missing_column",
                 format!("the column {required:?} is missing"),
             ));
         }
@@ -194,8 +201,9 @@ fn read_csv(body: &[u8]) -> Result<Vec<Cells<'static>>, AppError> {
     // Line numbers come from byte offsets: the csv crate miscounts lines of CRLF files.
     let (mut counted_to, mut line) = (0usize, 1u64);
     for record in reader.records() {
-        let record =
-            record.map_err(|e| AppError::bad_request("body", format!("unreadable CSV: {e}")))?;
+        let record = record.map_err(|e| {
+            AppError::bad_request("body", "import.unreadable", format!("unreadable CSV: {e}"))
+        })?;
         // With CRLF the reported offset is the previous line's '\n', so it is counted too.
         let start = record
             .position()
@@ -218,7 +226,11 @@ fn read_csv(body: &[u8]) -> Result<Vec<Cells<'static>>, AppError> {
         records.push(Cells { line, values });
     }
     if records.is_empty() {
-        return Err(AppError::bad_request("body", "the file has no rows"));
+        return Err(AppError::bad_request(
+            "body",
+            "import.empty",
+            "the file has no rows",
+        ));
     }
     Ok(records)
 }
@@ -305,14 +317,18 @@ fn check_row(
     let required = |column: &str, errors: &mut Vec<FieldViolation>| {
         let value = cells.get(column).map(str::to_owned);
         if value.is_none() {
-            errors.push(FieldViolation::new(column, "is required"));
+            errors.push(FieldViolation::new(column, "value.required", "is required"));
         }
         value
     };
     let name = required("name", errors).filter(|n| {
         let ok = n.chars().count() <= 50;
         if !ok {
-            errors.push(FieldViolation::new("name", "must be at most 50 characters"));
+            errors.push(FieldViolation::new(
+                "name",
+                "text.length",
+                "must be at most 50 characters",
+            ));
         }
         ok
     });
@@ -322,10 +338,12 @@ fn check_row(
         match cells.get("gender").map(|g| (g, parse_gender(g))) {
             Some((raw, None)) => errors.push(FieldViolation::new(
                 "gender",
+                "person.gender_unknown",
                 format!("unknown gender {raw:?}: use 男/女 or male/female"),
             )),
             Some((_, Some(g))) if g != number.gender() => errors.push(FieldViolation::new(
                 "gender",
+                "person.gender_mismatch",
                 "does not match the ID number",
             )),
             _ => {}
@@ -334,11 +352,14 @@ fn check_row(
             .get("birth_date")
             .map(|d| (d, NaiveDate::parse_from_str(d, "%Y-%m-%d")))
         {
-            Some((_, Err(_))) => {
-                errors.push(FieldViolation::new("birth_date", "must be YYYY-MM-DD"))
-            }
+            Some((_, Err(_))) => errors.push(FieldViolation::new(
+                "birth_date",
+                "date.format",
+                "must be YYYY-MM-DD",
+            )),
             Some((_, Ok(d))) if d != number.birth_date() => errors.push(FieldViolation::new(
                 "birth_date",
+                "person.birth_date_mismatch",
                 "does not match the ID number",
             )),
             _ => {}
@@ -354,6 +375,7 @@ fn check_row(
             None => {
                 errors.push(FieldViolation::new(
                     "street_code",
+                    "street.unknown",
                     format!("no street has code {code}"),
                 ));
                 None
@@ -361,6 +383,7 @@ fn check_row(
             Some(id) if !caller.can_write(Target::Street(*id)) => {
                 errors.push(FieldViolation::new(
                     "street_code",
+                    "street.out_of_scope",
                     "is not a street you may enrol people in",
                 ));
                 None
@@ -374,6 +397,7 @@ fn check_row(
                 None => {
                     errors.push(FieldViolation::new(
                         "community_code",
+                        "community.unknown",
                         format!("no community has code {code}"),
                     ));
                     None
@@ -381,6 +405,7 @@ fn check_row(
                 Some(c) if !c.active => {
                     errors.push(FieldViolation::new(
                         "community_code",
+                        "community.inactive",
                         "the community is inactive",
                     ));
                     None
@@ -388,6 +413,7 @@ fn check_row(
                 Some(c) if street_id.is_some_and(|s| s != c.street_id) => {
                     errors.push(FieldViolation::new(
                         "community_code",
+                        "community.other_street",
                         "is not in the row's street",
                     ));
                     None
@@ -397,20 +423,29 @@ fn check_row(
     let role = cells.get("role").and_then(|r| {
         let parsed = parse_role(r);
         if parsed.is_none() {
-            errors.push(FieldViolation::new("role", format!("unknown role {r:?}")));
+            errors.push(FieldViolation::new(
+                "role",
+                "qualification.kind_unknown",
+                format!("unknown role {r:?}"),
+            ));
         }
         parsed
     });
     if cells.get("community_code").is_some() && cells.get("role").is_none() {
         errors.push(FieldViolation::new(
             "role",
+            "value.required",
             "is required with a community_code",
         ));
     }
     let grade = cells.get("grade").and_then(|g| {
         let parsed = parse_grade(g);
         if parsed.is_none() {
-            errors.push(FieldViolation::new("grade", format!("unknown grade {g:?}")));
+            errors.push(FieldViolation::new(
+                "grade",
+                "qualification.grade_unknown",
+                format!("unknown grade {g:?}"),
+            ));
         }
         parsed
     });
@@ -419,6 +454,7 @@ fn check_row(
         if parsed.is_none() {
             errors.push(FieldViolation::new(
                 "employment",
+                "qualification.employment_unknown",
                 format!("unknown employment {e:?}: use 专职/兼职"),
             ));
         }
@@ -428,18 +464,21 @@ fn check_row(
         if kind.has_grade() != grade.is_some() {
             errors.push(FieldViolation::new(
                 "grade",
+                "qualification.grade_required",
                 "social sports instructors, and only they, need a grade",
             ));
         }
         if kind.has_employment() != employment.is_some() {
             errors.push(FieldViolation::new(
                 "employment",
+                "qualification.employment_required",
                 "administrators, and only they, need an employment",
             ));
         }
         if grade.is_some_and(|g| g > Grade::Third) && caller.role != Role::BureauAdmin {
             errors.push(FieldViolation::new(
                 "grade",
+                "qualification.grade_not_allowed",
                 "officers record third grade only",
             ));
         }
@@ -452,13 +491,18 @@ fn check_row(
         Some(Ok(d)) if d > today => {
             errors.push(FieldViolation::new(
                 "certified_on",
+                "date.in_future",
                 "must not be in the future",
             ));
             None
         }
         Some(Ok(d)) => Some(d),
         Some(Err(_)) => {
-            errors.push(FieldViolation::new("certified_on", "must be YYYY-MM-DD"));
+            errors.push(FieldViolation::new(
+                "certified_on",
+                "date.format",
+                "must be YYYY-MM-DD",
+            ));
             None
         }
     };
@@ -467,6 +511,7 @@ fn check_row(
         if age < context.min_age {
             errors.push(FieldViolation::new(
                 "certified_on",
+                "qualification.under_min_age",
                 format!(
                     "the person was {age} on that day; the minimum age is {}",
                     context.min_age
@@ -484,10 +529,12 @@ fn check_row(
         match context.sport_items.get(&code) {
             None => errors.push(FieldViolation::new(
                 "specialties",
+                "sport_item.unknown",
                 format!("unknown sport item {code:?}"),
             )),
             Some(true) if certificate_no.is_none() => errors.push(FieldViolation::new(
                 "specialties",
+                "specialty.licence_required",
                 format!("{code} is high-risk: give its licence number in certificate_no"),
             )),
             Some(high_risk) => specialties.push(Specialty {
@@ -510,6 +557,7 @@ fn check_row(
     {
         errors.push(FieldViolation::new(
             "id_number",
+            "person.out_of_scope",
             "is registered to a person outside your street",
         ));
     }
@@ -577,6 +625,7 @@ async fn write_rows(
             AppError::unique_or_db(
                 e,
                 "id_number",
+                "person.duplicate_id_number",
                 "a person with this ID number was registered meanwhile",
             )
         })?;
@@ -766,6 +815,7 @@ pub async fn undo(
     if found.undone_at.is_some() {
         return Err(AppError::conflict(
             "import_id",
+            "import.undone",
             "the import has been undone already",
         ));
     }
@@ -835,6 +885,7 @@ pub async fn undo(
     if changed_people + others + changed_records > 0 {
         return Err(AppError::conflict(
             "import_id",
+            "import.undo_not_possible",
             "people of this import have changed or gained other records since; undo is no longer possible",
         ));
     }

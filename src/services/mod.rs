@@ -36,6 +36,8 @@ use sea_orm::{ConnectionTrait, DbErr, PaginatorTrait, SelectorTrait};
 
 /// Largest page a list returns.
 pub const MAX_PER_PAGE: u64 = 200;
+/// Highest page number a list accepts (100,000 pages of 200 is far beyond any list here).
+pub const MAX_PAGE: u64 = 100_000;
 /// Page size when the client names none.
 pub const DEFAULT_PER_PAGE: u64 = 50;
 
@@ -85,9 +87,13 @@ where
     C: ConnectionTrait,
     S: PaginatorTrait<'db, C>,
 {
-    let paginator = select.paginate(db, request.per_page.max(1));
+    // The API bounds both numbers; here they are clamped again so that no caller can make the
+    // offset overflow the database's signed 64-bit integers.
+    let per_page = request.per_page.clamp(1, MAX_PER_PAGE);
+    let page = request.page.clamp(1, MAX_PAGE);
+    let paginator = select.paginate(db, per_page);
     let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(request.page.saturating_sub(1)).await?;
+    let items = paginator.fetch_page(page - 1).await?;
     Ok(Paged {
         items,
         total,

@@ -139,7 +139,13 @@ pub async fn create(
             .street_id
             .ok_or(AppError::Forbidden("no street".into()))?,
         (_, Some(street_id)) => street_id,
-        (_, None) => return Err(AppError::invalid("street_id", "is required")),
+        (_, None) => {
+            return Err(AppError::invalid(
+                "street_id",
+                "value.required",
+                "is required",
+            ));
+        }
     };
     caller.require(
         caller.can_write(Target::Street(street_id)),
@@ -154,12 +160,14 @@ pub async fn create(
         if new.birth_date.is_some_and(|d| d != number.birth_date()) {
             violations.push(FieldViolation::new(
                 "birth_date",
+                "person.birth_date_mismatch",
                 "does not match the birth date in the ID number",
             ));
         }
         if new.gender.is_some_and(|g| g != number.gender()) {
             violations.push(FieldViolation::new(
                 "gender",
+                "person.gender_mismatch",
                 "does not match the ID number (odd sequence: male)",
             ));
         }
@@ -183,6 +191,7 @@ pub async fn create(
     {
         violations.push(FieldViolation::new(
             "street_id",
+            "street.unknown",
             format!("no street has id {street_id}"),
         ));
     }
@@ -215,6 +224,7 @@ pub async fn create(
         AppError::unique_or_db(
             e,
             "id_number",
+            "person.duplicate_id_number",
             "a person with this ID number is registered already",
         )
     })?;
@@ -525,6 +535,7 @@ pub async fn update(
     {
         return Err(AppError::invalid(
             "street_id",
+            "street.unknown",
             format!("no street has id {street_id}"),
         ));
     }
@@ -556,6 +567,7 @@ pub async fn update(
         AppError::unique_or_db(
             e,
             "id_number",
+            "person.duplicate_id_number",
             "a person with this ID number is registered already",
         )
     })?;
@@ -650,7 +662,11 @@ pub async fn data_export(
 fn checked_name(raw: &str, violations: &mut Vec<FieldViolation>) -> String {
     let name = raw.trim().to_owned();
     if name.is_empty() || name.chars().count() > 50 {
-        violations.push(FieldViolation::new("name", "must be 1 to 50 characters"));
+        violations.push(FieldViolation::new(
+            "name",
+            "text.length",
+            "must be 1 to 50 characters",
+        ));
     }
     name
 }
@@ -667,6 +683,7 @@ async fn ensure_id_number_free(
     if existing.one(db).await?.is_some() {
         return Err(AppError::conflict(
             "id_number",
+            "person.duplicate_id_number",
             "a person with this ID number is registered already",
         ));
     }
@@ -695,6 +712,7 @@ pub async fn check_specialties(
         match known.get(&specialty.sport_item) {
             None => violations.push(FieldViolation::new(
                 "specialties",
+                "sport_item.unknown",
                 format!("unknown sport item {:?}", specialty.sport_item),
             )),
             Some(true)
@@ -705,6 +723,7 @@ pub async fn check_specialties(
             {
                 violations.push(FieldViolation::new(
                     "specialties",
+                    "specialty.licence_required",
                     format!(
                         "{} is high-risk: it needs a licence number",
                         specialty.sport_item
@@ -716,6 +735,7 @@ pub async fn check_specialties(
         if !seen.insert(&specialty.sport_item) {
             violations.push(FieldViolation::new(
                 "specialties",
+                "specialty.duplicate",
                 format!("{} is listed twice", specialty.sport_item),
             ));
         }

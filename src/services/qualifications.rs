@@ -66,10 +66,12 @@ fn check_shape(
     match (kind.has_grade(), grade) {
         (true, None) => violations.push(FieldViolation::new(
             "grade",
+            "qualification.grade_required",
             "is required for a social sports instructor",
         )),
         (false, Some(_)) => violations.push(FieldViolation::new(
             "grade",
+            "qualification.grade_not_allowed",
             "only social sports instructors have a grade",
         )),
         _ => {}
@@ -77,10 +79,12 @@ fn check_shape(
     match (kind.has_employment(), employment) {
         (true, None) => violations.push(FieldViolation::new(
             "employment",
+            "qualification.employment_required",
             "is required for an administrator",
         )),
         (false, Some(_)) => violations.push(FieldViolation::new(
             "employment",
+            "qualification.employment_not_allowed",
             "only administrators are full- or part-time",
         )),
         _ => {}
@@ -100,6 +104,7 @@ pub async fn add(
     if new.certified_on > today() {
         violations.push(FieldViolation::new(
             "certified_on",
+            "date.in_future",
             "must not be in the future",
         ));
     }
@@ -108,13 +113,18 @@ pub async fn add(
     if age < min_age {
         violations.push(FieldViolation::new(
             "certified_on",
+            "qualification.under_min_age",
             format!(
                 "the person was {age} on that day; the minimum age (policy min_age) is {min_age}"
             ),
         ));
     }
     if person.status != PersonStatus::Active {
-        violations.push(FieldViolation::new("person_id", "the person is not active"));
+        violations.push(FieldViolation::new(
+            "person_id",
+            "person.not_active",
+            "the person is not active",
+        ));
     }
     if let Some(grade) = new.grade.filter(|g| !g.granted_by_district()) {
         violations.extend(missing_grant_record(
@@ -200,6 +210,7 @@ pub async fn update(
     if before.status == QualificationStatus::Revoked {
         return Err(AppError::conflict(
             "status",
+            "qualification.revoked",
             "a revoked qualification cannot be changed",
         ));
     }
@@ -214,6 +225,7 @@ pub async fn update(
     {
         violations.push(FieldViolation::new(
             "grade",
+            "qualification.grade_lowered",
             "a grade is never lowered; revoke the qualification instead",
         ));
     }
@@ -228,12 +240,13 @@ pub async fn update(
         if granted_on > today() || granted_on < held_since {
             violations.push(FieldViolation::new(
                 "granted_on",
-                format!("must lie between the day the current grade was granted ({held_since}) and today"),
+                "qualification.granted_on_out_of_range", format!("must lie between the day the current grade was granted ({held_since}) and today"),
             ));
         }
     } else if changes.granted_on.is_some() {
         violations.push(FieldViolation::new(
             "granted_on",
+            "qualification.granted_on_without_grade",
             "is given only with a new grade",
         ));
     }
@@ -246,6 +259,7 @@ pub async fn update(
     if revoking && reason.is_none() {
         violations.push(FieldViolation::new(
             "reason",
+            "qualification.revoke_reason_required",
             "is required to revoke a qualification",
         ));
     }
@@ -306,6 +320,7 @@ pub async fn update(
 fn held_already(held: &qualification::Model) -> AppError {
     AppError::conflict(
         "kind",
+        "qualification.duplicate",
         format!(
             "the person holds this qualification already (id {}); change it instead",
             held.id
@@ -326,6 +341,7 @@ fn missing_grant_record(
         .map(|(field, _)| {
             FieldViolation::new(
                 field,
+                "qualification.external_grant_required",
                 format!("the {label} grade is granted outside the district: record {field}"),
             )
         })
@@ -351,6 +367,7 @@ async fn judge_grant(
             .map(|r| {
                 FieldViolation::new(
                     &r.name,
+                    "eligibility.requirement_unmet",
                     format!(
                         "{}: needs {}, has {} on {on}",
                         r.description, r.required, r.actual

@@ -169,12 +169,20 @@ pub async fn create_community(
         .one(db)
         .await?
         .ok_or_else(|| {
-            AppError::invalid("street_id", format!("no street has id {}", new.street_id))
+            AppError::invalid(
+                "street_id",
+                "street.unknown",
+                format!("no street has id {}", new.street_id),
+            )
         })?;
     let mut violations = Vec::new();
     let code = new.code.trim().to_owned();
     if let Err(message) = check_community_code(&code, &street.code) {
-        violations.push(FieldViolation::new("code", message));
+        violations.push(FieldViolation::new(
+            "code",
+            "community.code_invalid",
+            message,
+        ));
     }
     let name = checked_name("name", &new.name, &mut violations);
     let official_name = new
@@ -186,6 +194,7 @@ pub async fn create_community(
     if kind.is_none() && violations.is_empty() {
         violations.push(FieldViolation::new(
             "kind",
+            "community.kind_required",
             "cannot be derived from the code: give community or village",
         ));
     }
@@ -202,6 +211,7 @@ pub async fn create_community(
     {
         return Err(AppError::conflict(
             "code",
+            "community.duplicate",
             format!("community {code} exists already"),
         ));
     }
@@ -221,7 +231,14 @@ pub async fn create_community(
     }
     .insert(&txn)
     .await
-    .map_err(|e| AppError::unique_or_db(e, "code", "a community with this code exists already"))?;
+    .map_err(|e| {
+        AppError::unique_or_db(
+            e,
+            "code",
+            "community.duplicate",
+            "a community with this code exists already",
+        )
+    })?;
     Entry::new("create", "community", created.id)
         .after(&created)
         .record(&txn, caller)
@@ -322,7 +339,11 @@ async fn get_community_in(
 fn checked_name(field: &str, raw: &str, violations: &mut Vec<FieldViolation>) -> String {
     let name = raw.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
-        violations.push(FieldViolation::new(field, "must be 1 to 100 characters"));
+        violations.push(FieldViolation::new(
+            field,
+            "text.length",
+            "must be 1 to 100 characters",
+        ));
     }
     name
 }
@@ -331,6 +352,7 @@ fn check_population(population: Option<i32>, violations: &mut Vec<FieldViolation
     if population.is_some_and(|p| !(0..=MAX_POPULATION).contains(&p)) {
         violations.push(FieldViolation::new(
             "population",
+            "number.out_of_range",
             format!("must be between 0 and {MAX_POPULATION}"),
         ));
     }

@@ -56,22 +56,26 @@ pub async fn register(
         Some(opens) if new.year >= FIRST_YEAR && opens <= day => {}
         Some(opens) if new.year >= FIRST_YEAR => violations.push(FieldViolation::new(
             "year",
+            "registration.not_open",
             format!("registration for {} opens on {opens}", new.year),
         )),
         _ => violations.push(FieldViolation::new(
             "year",
+            "year.out_of_range",
             format!("must be {FIRST_YEAR} or later"),
         )),
     }
     if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
         violations.push(FieldViolation::new(
             "note",
+            "text.length",
             "must be at most 500 characters",
         ));
     }
     if new.overridden && note.is_none() {
         violations.push(FieldViolation::new(
             "note",
+            "registration.override_note_required",
             "approving against the rule needs a note giving the reason",
         ));
     }
@@ -92,6 +96,7 @@ pub async fn register(
     {
         return Err(AppError::conflict(
             "year",
+            "registration.duplicate",
             format!(
                 "the person's registration for {} is approved already (id {})",
                 new.year, existing.id
@@ -132,6 +137,7 @@ pub async fn register(
         Some(rejected) if status == RegistrationStatus::Rejected => {
             return Err(AppError::conflict(
                 "year",
+                "registration.rule_still_unmet",
                 format!(
                     "the person's registration for {} was rejected ({}) and the rule is still \
                      not met; approve it against the rule with override and a note",
@@ -160,6 +166,7 @@ pub async fn register(
             AppError::unique_or_db(
                 e,
                 "year",
+                "registration.duplicate",
                 "the person has a registration for this year already",
             )
         })?,

@@ -93,31 +93,48 @@ pub async fn create(
             ));
         }
         (_, Some(id)) => id,
-        (_, None) => return Err(AppError::invalid("person_id", "is required")),
+        (_, None) => {
+            return Err(AppError::invalid(
+                "person_id",
+                "value.required",
+                "is required",
+            ));
+        }
     };
     caller.require(caller.role != Role::Auditor, "log service sessions")?;
     let now = Utc::now();
     let mut violations = Vec::new();
     if new.ended_at <= new.started_at {
-        violations.push(FieldViolation::new("ended_at", "must be after started_at"));
+        violations.push(FieldViolation::new(
+            "ended_at",
+            "session.end_before_start",
+            "must be after started_at",
+        ));
     } else if new.ended_at - new.started_at > MAX_DURATION {
         violations.push(FieldViolation::new(
             "ended_at",
+            "session.too_long",
             "a session lasts at most 12 hours",
         ));
     }
     if new.ended_at > now + CLOCK_SKEW {
-        violations.push(FieldViolation::new("ended_at", "must not be in the future"));
+        violations.push(FieldViolation::new(
+            "ended_at",
+            "session.in_future",
+            "must not be in the future",
+        ));
     }
     if caller.role == Role::Member && new.started_at < now - MEMBER_LOOKBACK {
         violations.push(FieldViolation::new(
             "started_at",
+            "session.too_far_back",
             "members may log sessions of the last 30 days only",
         ));
     }
     if !(0..=100_000).contains(&new.participants) {
         violations.push(FieldViolation::new(
             "participants",
+            "number.out_of_range",
             "must be between 0 and 100000",
         ));
     }
@@ -125,6 +142,7 @@ pub async fn create(
     if description.chars().count() > 2000 {
         violations.push(FieldViolation::new(
             "description",
+            "text.length",
             "must be at most 2000 characters",
         ));
     }
@@ -136,6 +154,7 @@ pub async fn create(
     {
         violations.push(FieldViolation::new(
             "activity",
+            "sport_item.unknown",
             format!("unknown sport item {:?}", new.activity),
         ));
     }
@@ -166,6 +185,7 @@ pub async fn create(
             if &earlier.request_hash != hash {
                 return Err(AppError::conflict(
                     "Idempotency-Key",
+                    "idempotency.key_reused",
                     "was used with another request body",
                 ));
             }
@@ -179,16 +199,20 @@ pub async fn create(
     let community = community::Entity::find_by_id(new.community_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::invalid("community_id", "no such community"))?;
+        .ok_or_else(|| {
+            AppError::invalid("community_id", "community.unknown", "no such community")
+        })?;
     if !community.active {
         return Err(AppError::invalid(
             "community_id",
+            "community.inactive",
             "the community is inactive",
         ));
     }
     if !qualified_at(&txn, person_id, new.started_at).await? {
         return Err(AppError::invalid(
             "person_id",
+            "session.not_qualified",
             "the person held no active qualification on that day",
         ));
     }
@@ -197,6 +221,7 @@ pub async fn create(
     if let Some(other) = overlapping {
         return Err(AppError::conflict(
             "started_at",
+            "session.overlap",
             format!("overlaps session {} of the same person", other.id),
         ));
     }
@@ -296,7 +321,7 @@ pub(super) async fn lock_person(
     select
         .one(txn)
         .await?
-        .ok_or_else(|| AppError::invalid("person_id", "no such person"))
+        .ok_or_else(|| AppError::invalid("person_id", "person.unknown", "no such person"))
 }
 
 /// Whether the person held a qualification on the district day of `at`: certified by then and not
@@ -414,10 +439,18 @@ pub async fn review(
 ) -> Result<service_session::Model, AppError> {
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if decision == Decision::Reject && note.is_none() {
-        return Err(AppError::invalid("note", "is required to reject a session"));
+        return Err(AppError::invalid(
+            "note",
+            "review.note_required",
+            "is required to reject a session",
+        ));
     }
     if note.is_some_and(|n| n.chars().count() > 1000) {
-        return Err(AppError::invalid("note", "must be at most 1000 characters"));
+        return Err(AppError::invalid(
+            "note",
+            "text.length",
+            "must be at most 1000 characters",
+        ));
     }
     let txn = db::begin_write(db).await?;
     let before = get(&txn, caller, id).await?;
@@ -425,12 +458,14 @@ pub async fn review(
     if before.ended_at.is_none() {
         return Err(AppError::conflict(
             "ended_at",
+            "session.open",
             "the session is still open: check out first",
         ));
     }
     if before.status != SessionStatus::Pending {
         return Err(AppError::conflict(
             "status",
+            "session.not_pending",
             format!(
                 "only pending sessions are reviewed; this one is {:?}",
                 before.status
@@ -551,6 +586,7 @@ pub async fn withdraw(
     if before.status != SessionStatus::Pending {
         return Err(AppError::conflict(
             "status",
+            "session.not_pending",
             "only pending sessions can be withdrawn",
         ));
     }
@@ -574,7 +610,11 @@ pub async fn revoke(
 ) -> Result<service_session::Model, AppError> {
     let note = note.trim();
     if note.is_empty() || note.chars().count() > 1000 {
-        return Err(AppError::invalid("note", "must be 1 to 1000 characters"));
+        return Err(AppError::invalid(
+            "note",
+            "text.length",
+            "must be 1 to 1000 characters",
+        ));
     }
     let txn = db::begin_write(db).await?;
     let before = get(&txn, caller, id).await?;
@@ -582,6 +622,7 @@ pub async fn revoke(
     if before.status != SessionStatus::Approved {
         return Err(AppError::conflict(
             "status",
+            "session.not_approved",
             "only approved sessions can be revoked",
         ));
     }
@@ -631,9 +672,9 @@ pub async fn summary(
 ) -> Result<Summary, AppError> {
     people::find_readable(db, caller, person_id).await?;
     let start = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
-        .ok_or_else(|| AppError::invalid("year", "is out of range"))?;
+        .ok_or_else(|| AppError::invalid("year", "year.out_of_range", "is out of range"))?;
     let end = chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1)
-        .ok_or_else(|| AppError::invalid("year", "is out of range"))?;
+        .ok_or_else(|| AppError::invalid("year", "year.out_of_range", "is out of range"))?;
     let (from, to) = (
         crate::domain::time::start_of_day(start),
         crate::domain::time::start_of_day(end),

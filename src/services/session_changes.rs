@@ -88,6 +88,7 @@ pub async fn check_in(
     {
         return Err(AppError::invalid(
             "activity",
+            "sport_item.unknown",
             format!("unknown sport item {activity:?}"),
         ));
     }
@@ -97,16 +98,20 @@ pub async fn check_in(
     let community = community::Entity::find_by_id(community_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::invalid("community_id", "no such community"))?;
+        .ok_or_else(|| {
+            AppError::invalid("community_id", "community.unknown", "no such community")
+        })?;
     if !community.active {
         return Err(AppError::invalid(
             "community_id",
+            "community.inactive",
             "the community is inactive",
         ));
     }
     if !service_sessions::qualified_at(&txn, person_id, now).await? {
         return Err(AppError::invalid(
             "person_id",
+            "session.not_qualified",
             "you hold no active qualification today",
         ));
     }
@@ -114,6 +119,7 @@ pub async fn check_in(
     if let Some(other) = open_or_later {
         return Err(AppError::conflict(
             "started_at",
+            "session.overlap",
             format!("session {} is still open or overlaps now", other.id),
         ));
     }
@@ -156,6 +162,7 @@ pub async fn check_out(
     if participants.is_some_and(|p| !(0..=100_000).contains(&p)) {
         return Err(AppError::invalid(
             "participants",
+            "number.out_of_range",
             "must be between 0 and 100000",
         ));
     }
@@ -168,6 +175,7 @@ pub async fn check_out(
     if before.ended_at.is_some() {
         return Err(AppError::conflict(
             "ended_at",
+            "session.closed",
             "the session is closed already",
         ));
     }
@@ -272,7 +280,11 @@ pub async fn request_correction(
 ) -> Result<session_correction::Model, AppError> {
     let reason = correction.reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(AppError::invalid("reason", "must be 1 to 1000 characters"));
+        return Err(AppError::invalid(
+            "reason",
+            "text.length",
+            "must be 1 to 1000 characters",
+        ));
     }
     let txn = db::begin_write(db).await?;
     let session = service_sessions::get(&txn, caller, session_id).await?;
@@ -287,6 +299,7 @@ pub async fn request_correction(
     if session.status != SessionStatus::Approved {
         return Err(AppError::conflict(
             "status",
+            "session.not_approved",
             "only approved sessions are corrected; edit or withdraw a pending one",
         ));
     }
@@ -294,6 +307,7 @@ pub async fn request_correction(
     if changes.is_empty() {
         return Err(AppError::invalid(
             "body",
+            "correction.empty",
             "name at least one field to correct",
         ));
     }
@@ -311,6 +325,7 @@ pub async fn request_correction(
     {
         return Err(AppError::invalid(
             "activity",
+            "sport_item.unknown",
             format!("unknown sport item {activity:?}"),
         ));
     }
@@ -322,6 +337,7 @@ pub async fn request_correction(
     if pending.is_some() {
         return Err(AppError::conflict(
             "session",
+            "correction.pending_exists",
             "a correction of this session waits for review already",
         ));
     }
@@ -368,15 +384,24 @@ fn check_times(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> Result<(), A
     let Some(end) = end else { return Ok(()) };
     let mut violations = Vec::new();
     if end <= start {
-        violations.push(FieldViolation::new("ended_at", "must be after started_at"));
+        violations.push(FieldViolation::new(
+            "ended_at",
+            "session.end_before_start",
+            "must be after started_at",
+        ));
     } else if end - start > MAX_DURATION {
         violations.push(FieldViolation::new(
             "ended_at",
+            "session.too_long",
             "a session lasts at most 12 hours",
         ));
     }
     if end > Utc::now() + CLOCK_SKEW {
-        violations.push(FieldViolation::new("ended_at", "must not be in the future"));
+        violations.push(FieldViolation::new(
+            "ended_at",
+            "session.in_future",
+            "must not be in the future",
+        ));
     }
     if violations.is_empty() {
         Ok(())
@@ -399,6 +424,7 @@ pub async fn review_correction(
     if !accept && note.is_none() {
         return Err(AppError::invalid(
             "note",
+            "review.note_required",
             "is required to reject a correction",
         ));
     }
@@ -414,6 +440,7 @@ pub async fn review_correction(
     if correction.status != "pending" {
         return Err(AppError::conflict(
             "status",
+            "correction.reviewed",
             "the correction has been reviewed already",
         ));
     }
@@ -449,6 +476,7 @@ pub async fn review_correction(
             let _ = end;
             return Err(AppError::conflict(
                 "started_at",
+                "session.overlap",
                 format!("the corrected times overlap session {}", other.id),
             ));
         }
@@ -527,6 +555,7 @@ pub async fn edit(
     {
         return Err(AppError::invalid(
             "participants",
+            "number.out_of_range",
             "must be between 0 and 100000",
         ));
     }
@@ -539,6 +568,7 @@ pub async fn edit(
     {
         return Err(AppError::invalid(
             "activity",
+            "sport_item.unknown",
             format!("unknown sport item {activity:?}"),
         ));
     }
@@ -552,6 +582,7 @@ pub async fn edit(
     if before.status != SessionStatus::Pending || before.ended_at.is_none() {
         return Err(AppError::conflict(
             "status",
+            "session.not_editable",
             "only pending, closed sessions are edited; correct an approved one",
         ));
     }
@@ -561,6 +592,7 @@ pub async fn edit(
     if caller.role == Role::Member && started_at < Utc::now() - service_sessions::MEMBER_LOOKBACK {
         return Err(AppError::invalid(
             "started_at",
+            "session.too_far_back",
             "members may log sessions of the last 30 days only",
         ));
     }
@@ -571,6 +603,7 @@ pub async fn edit(
         if !found.is_some_and(|c| c.active) {
             return Err(AppError::invalid(
                 "community_id",
+                "community.inactive",
                 "no such active community",
             ));
         }
@@ -578,6 +611,7 @@ pub async fn edit(
     if !service_sessions::qualified_at(&txn, before.person_id, started_at).await? {
         return Err(AppError::invalid(
             "started_at",
+            "session.not_qualified",
             "the person held no active qualification on that day",
         ));
     }
@@ -587,6 +621,7 @@ pub async fn edit(
     {
         return Err(AppError::conflict(
             "started_at",
+            "session.overlap",
             format!("overlaps session {} of the same person", other.id),
         ));
     }
