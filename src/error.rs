@@ -17,6 +17,9 @@ use sea_orm::DbErr;
 
 use crate::domain::FieldViolation;
 
+/// The most violations one problem document lists.
+pub const MAX_LISTED_VIOLATIONS: usize = 50;
+
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -148,12 +151,28 @@ impl AppError {
     }
 
     /// A 422 for several fields at once.
-    pub fn violations(errors: Vec<FieldViolation>) -> Self {
-        let detail = errors
+    /// At most [`MAX_LISTED_VIOLATIONS`] are listed; the detail says how many more there were, so
+    /// a body with 150,000 bad values answers a short document.
+    pub fn violations(mut errors: Vec<FieldViolation>) -> Self {
+        let more = errors.len().saturating_sub(MAX_LISTED_VIOLATIONS);
+        errors.truncate(MAX_LISTED_VIOLATIONS);
+        let mut detail = errors
             .iter()
+            .take(10)
             .map(|v| format!("{}: {}", v.field, v.message))
             .collect::<Vec<_>>()
             .join("; ");
+        let unlisted_in_detail = errors.len().saturating_sub(10) + more;
+        if unlisted_in_detail > 0 {
+            detail.push_str(&format!("; and {unlisted_in_detail} more"));
+        }
+        if more > 0 {
+            errors.push(FieldViolation::new(
+                "body",
+                "violations.truncated",
+                format!("{more} more violations are not listed"),
+            ));
+        }
         Self::Unprocessable { detail, errors }
     }
 
@@ -455,6 +474,18 @@ mod tests {
             payload_field("EOF while parsing an object at line 1 column 4"),
             "body"
         );
+    }
+
+    #[test]
+    fn a_flood_of_violations_is_listed_up_to_the_cap_and_counted() {
+        let many = (0..150_000)
+            .map(|i| FieldViolation::new("specialties", "sport_item.unknown", format!("x{i}")))
+            .collect();
+        let problem = AppError::violations(many).problem();
+        let errors = problem.errors.unwrap();
+        assert_eq!(errors.len(), MAX_LISTED_VIOLATIONS + 1);
+        assert_eq!(errors.last().unwrap().code, "violations.truncated");
+        assert!(problem.detail.ends_with("and 149990 more"), "{}", problem.detail);
     }
 
     #[test]

@@ -966,3 +966,193 @@ async fn a_pending_session_is_edited_by_its_owner_under_the_logging_rules() {
     let history = app.get_ok(&format!("{path}/history")).await;
     assert_eq!(history[0]["action"], "edit");
 }
+
+#[tokio::test]
+async fn twelve_hours_are_accepted_and_twelve_hours_and_a_minute_refused() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let start = ago(40);
+    let log = |end: DateTime<Utc>| {
+        app.send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, start, end),
+        )
+    };
+    let over = log(start + TimeDelta::hours(12) + TimeDelta::minutes(1)).await;
+    over.assert_problem(422);
+    assert_eq!(over.json["errors"][0]["code"], "session.too_long");
+    let exact = log(start + TimeDelta::hours(12)).await;
+    assert_eq!(exact.status, 201, "{}", exact.text);
+    assert_eq!(exact.json["hours"], 12.0);
+}
+
+#[tokio::test]
+async fn a_member_logs_thirty_days_back_and_not_a_minute_more() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let log = |start: DateTime<Utc>| {
+        app.send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, start, start + TimeDelta::hours(1)),
+        )
+    };
+    // The server's clock runs a little behind ours by the time it reads the request: the
+    // boundary itself is held exactly by the unit test of the rule.
+    let thirty_days = Utc::now() - TimeDelta::days(30);
+    let beyond = log(thirty_days - TimeDelta::minutes(1)).await;
+    beyond.assert_problem(422);
+    assert_eq!(beyond.error_fields(), ["started_at"]);
+    assert_eq!(beyond.json["errors"][0]["code"], "session.too_far_back");
+    let within = log(thirty_days + TimeDelta::seconds(30)).await;
+    assert_eq!(within.status, 201, "{}", within.text);
+}
+
+#[tokio::test]
+async fn create_edit_and_correction_hold_the_same_rules_with_the_same_codes() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let start = ago(30);
+    let logged = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, start, start + TimeDelta::hours(2)),
+        )
+        .await
+        .json;
+    let id = logged["id"].as_i64().unwrap();
+    let bad_values = [
+        (json!({"participants": -1}), "participants", "number.out_of_range"),
+        (
+            json!({"description": "x".repeat(2001)}),
+            "description",
+            "text.length",
+        ),
+        (
+            json!({"ended_at": (start + TimeDelta::hours(13)).to_rfc3339()}),
+            "ended_at",
+            "session.too_long",
+        ),
+        (json!({"activity": "quidditch"}), "activity", "sport_item.unknown"),
+    ];
+    let path = format!("/service-sessions/{id}");
+    for (change, field, code) in &bad_values {
+        let edited = app
+            .send_json(&w.member.token, Method::PATCH, &path, change.clone())
+            .await;
+        edited.assert_problem(422);
+        assert_eq!(edited.error_fields(), [*field], "edit {change}");
+        assert_eq!(edited.json["errors"][0]["code"], *code, "edit {change}");
+    }
+    let description = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            json!({"community_id": w.community, "started_at": ago(5).to_rfc3339(),
+                   "ended_at": ago(4).to_rfc3339(), "activity": "square_dance",
+                   "participants": 1, "description": "x".repeat(2001)}),
+        )
+        .await;
+    description.assert_problem(422);
+    assert_eq!(description.json["errors"][0]["code"], "text.length");
+
+    app.send_json(
+        &w.officer.token,
+        Method::POST,
+        &format!("{path}/review"),
+        json!({"decision": "approve"}),
+    )
+    .await;
+    for (change, field, code) in bad_values {
+        let mut body = change.clone();
+        body["reason"] = json!("更正");
+        let filed = app
+            .send_json(
+                &w.member.token,
+                Method::POST,
+                &format!("{path}/corrections"),
+                body,
+            )
+            .await;
+        filed.assert_problem(422);
+        assert_eq!(filed.error_fields(), [field], "correction {change}");
+        assert_eq!(filed.json["errors"][0]["code"], code, "correction {change}");
+    }
+    let session = app.get_ok(&path).await;
+    assert_eq!(session["participants"], 25, "nothing changed");
+}
+
+#[tokio::test]
+async fn a_correction_is_decided_by_the_sessions_reviewer_or_the_bureau() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let tianma = app.street_id("450203001").await;
+    let colleague = app.user("street_officer", Some(tianma)).await;
+    let start = ago(30);
+    let id = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, start, start + TimeDelta::hours(2)),
+        )
+        .await
+        .json["id"]
+        .clone();
+    app.send_json(
+        &w.officer.token,
+        Method::POST,
+        &format!("/service-sessions/{id}/review"),
+        json!({"decision": "approve"}),
+    )
+    .await;
+    let corrections = format!("/service-sessions/{id}/corrections");
+    let file = || {
+        app.send_json(
+            &w.member.token,
+            Method::POST,
+            &corrections,
+            json!({"participants": 30, "reason": "少记了五人"}),
+        )
+    };
+    let first = file().await.json["id"].clone();
+    let by_colleague = app
+        .send_json(
+            &colleague.token,
+            Method::POST,
+            &format!("/corrections/{first}/review"),
+            json!({"decision": "accept"}),
+        )
+        .await;
+    by_colleague.assert_problem(403);
+    assert_eq!(
+        app.get_ok(&format!("/service-sessions/{id}")).await["participants"],
+        25
+    );
+    let by_reviewer = app
+        .send_json(
+            &w.officer.token,
+            Method::POST,
+            &format!("/corrections/{first}/review"),
+            json!({"decision": "accept"}),
+        )
+        .await;
+    assert_eq!(by_reviewer.status, 200, "{}", by_reviewer.text);
+    let second = file().await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    let by_bureau = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            &format!("/corrections/{}/review", second.json["id"]),
+            json!({"decision": "reject", "note": "人数已更正"}),
+        )
+        .await;
+    assert_eq!(by_bureau.status, 200, "{}", by_bureau.text);
+}

@@ -56,6 +56,14 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
                 AppError::bad_request("body", "body.not_json", format!("is not valid JSON: {e}"))
             })?
         };
+        if let Some(field) = control_character_path(&value, "") {
+            return Err(AppError::invalid(
+                &field,
+                "text.control_character",
+                "must not contain control characters (line breaks and tabs aside)",
+            )
+            .into());
+        }
         match T::parse_from_json(Some(value.clone())) {
             Ok(parsed) => Ok(Self(parsed)),
             Err(err) => {
@@ -107,6 +115,41 @@ impl<'a, T: ParseFromJSON> ApiExtractor<'a> for JsonBody<T> {
             .into()),
             None => Err(ContentTypeError::ExpectContentType.into()),
         }
+    }
+}
+
+/// The dotted path of the first string in `value` holding a control character other than a line
+/// break or tab: no text field of the registry may carry one (a NUL would reach every export).
+fn control_character_path(value: &Value, prefix: &str) -> Option<String> {
+    let here = |key: &str| {
+        if prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{prefix}.{key}")
+        }
+    };
+    match value {
+        Value::String(text) => text
+            .chars()
+            .any(crate::domain::text::is_forbidden_control)
+            .then(|| {
+                if prefix.is_empty() {
+                    "body".to_owned()
+                } else {
+                    prefix.to_owned()
+                }
+            }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| control_character_path(item, &here(&i.to_string()))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.chars().any(crate::domain::text::is_forbidden_control) {
+                return Some("body".to_owned());
+            }
+            control_character_path(item, &here(key))
+        }),
+        _ => None,
     }
 }
 
@@ -202,5 +245,21 @@ mod tests {
             "inner.second"
         );
         assert_eq!(field_of(json!([1, 2])), "body");
+    }
+
+    #[test]
+    fn control_characters_are_found_where_they_hide() {
+        assert_eq!(
+            control_character_path(&json!({"name": "a\u{0}b"}), ""),
+            Some("name".into())
+        );
+        assert_eq!(
+            control_character_path(&json!({"ids": [1], "x": {"y": ["ok", "\u{1b}"]}}), ""),
+            Some("x.y.1".into())
+        );
+        assert_eq!(
+            control_character_path(&json!({"d": "line\nbreak\ttab"}), ""),
+            None
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod person;
 pub mod phone;
 pub mod policy;
 pub mod region;
+pub mod text;
 pub mod time;
 pub mod training;
 

@@ -17,7 +17,8 @@ use crate::{
     domain::{
         FieldViolation,
         person::{Grade, QualificationKind},
-        time::today,
+        text,
+        time::{self, today},
         training::{CourseKind, CourseStatus, EnrollmentStatus, MAX_CAPACITY, quarters_of},
     },
     entities::{course, enrollment, person},
@@ -148,25 +149,21 @@ fn check(course: &course::Model, hours: f64) -> (i32, Vec<FieldViolation>) {
         ("organizer", &course.organizer, 200),
         ("location", &course.location, 200),
     ] {
-        let length = value.chars().count();
-        if length == 0 || length > max {
-            violations.push(FieldViolation::new(
-                field,
-                "text.length",
-                format!("must be 1 to {max} characters"),
-            ));
+        if let Err(v) = text::name(field, value, max) {
+            violations.push(v);
         }
     }
-    if course
+    if let Some(Err(v)) = course
         .description
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > 4000)
+        .as_deref()
+        .map(|d| text::text("description", d, 4000))
     {
-        violations.push(FieldViolation::new(
-            "description",
-            "text.length",
-            "must be at most 4000 characters",
-        ));
+        violations.push(v);
+    }
+    for (field, day) in [("starts_on", course.starts_on), ("ends_on", course.ends_on)] {
+        if let Err(v) = time::check_date(field, day) {
+            violations.push(v);
+        }
     }
     if course.ends_on < course.starts_on {
         violations.push(FieldViolation::new(

@@ -115,8 +115,24 @@ pub async fn import(
     let mut rows = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     for cells in &records {
-        let mut row_errors = Vec::new();
-        let row = check_row(cells, &context, caller, today, &mut row_errors);
+        let mut row_errors: Vec<FieldViolation> = cells
+            .values
+            .iter()
+            .filter(|(_, value)| value.chars().any(crate::domain::text::is_forbidden_control))
+            .map(|(column, _)| {
+                FieldViolation::new(
+                    *column,
+                    "text.control_character",
+                    "must not contain control characters",
+                )
+            })
+            .collect();
+        row_errors.sort_by(|a, b| a.field.cmp(&b.field));
+        let row = if row_errors.is_empty() {
+            check_row(cells, &context, caller, today, &mut row_errors)
+        } else {
+            None
+        };
         if let Some(row) = &row
             && let Some(first) = seen.insert(row.id_number.as_str().to_owned(), cells.line)
         {
@@ -241,6 +257,8 @@ struct Lookups {
     communities: HashMap<String, community::Model>,
     existing: HashMap<String, person::Model>,
     sport_items: HashMap<String, bool>,
+    /// Sport item codes by their Chinese names: offices write `太极拳`, not `taichi`.
+    sport_item_names: HashMap<String, String>,
     min_age: i32,
 }
 
@@ -288,13 +306,23 @@ impl Lookups {
                 existing.insert(p.id_number.clone(), p);
             }
         }
-        let sport_items = sport_item::Entity::find()
+        let items: Vec<(String, String, bool)> = sport_item::Entity::find()
             .select_only()
-            .columns([sport_item::Column::Code, sport_item::Column::HighRisk])
-            .into_tuple::<(String, bool)>()
+            .columns([
+                sport_item::Column::Code,
+                sport_item::Column::Name,
+                sport_item::Column::HighRisk,
+            ])
+            .into_tuple()
             .all(db)
-            .await?
+            .await?;
+        let sport_items = items
+            .iter()
+            .map(|(code, _, high_risk)| (code.clone(), *high_risk))
+            .collect();
+        let sport_item_names = items
             .into_iter()
+            .map(|(code, name, _)| (name, code))
             .collect();
         let min_age = policy::get(db).await?.policy.min_age as i32;
         Ok(Self {
@@ -302,6 +330,7 @@ impl Lookups {
             communities,
             existing,
             sport_items,
+            sport_item_names,
             min_age,
         })
     }
@@ -321,16 +350,10 @@ fn check_row(
         }
         value
     };
-    let name = required("name", errors).filter(|n| {
-        let ok = n.chars().count() <= 50;
-        if !ok {
-            errors.push(FieldViolation::new(
-                "name",
-                "text.length",
-                "must be at most 50 characters",
-            ));
-        }
-        ok
+    let name = required("name", errors).and_then(|n| {
+        crate::domain::text::name("name", &n, 50)
+            .map_err(|v| errors.push(v))
+            .ok()
     });
     let id_number = required("id_number", errors)
         .and_then(|n| IdNumber::parse(&n, today).map_err(|v| errors.push(v)).ok());
@@ -521,11 +544,19 @@ fn check_row(
     }
     let certificate_no = cells.get("certificate_no").map(str::to_owned);
     let mut specialties = Vec::new();
-    for code in cells
+    for given in cells
         .get("specialties")
         .map(split_specialties)
         .unwrap_or_default()
     {
+        let code = context
+            .sport_item_names
+            .get(&given)
+            .cloned()
+            .unwrap_or(given);
+        if specialties.iter().any(|s: &Specialty| s.sport_item == code) {
+            continue;
+        }
         match context.sport_items.get(&code) {
             None => errors.push(FieldViolation::new(
                 "specialties",

@@ -28,6 +28,7 @@ pub mod schedule;
 pub mod seed;
 pub mod service_sessions;
 pub mod session_changes;
+pub mod session_rules;
 pub mod sport_items;
 pub mod spreadsheet;
 pub mod training;

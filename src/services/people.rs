@@ -660,15 +660,10 @@ pub async fn data_export(
 }
 
 fn checked_name(raw: &str, violations: &mut Vec<FieldViolation>) -> String {
-    let name = raw.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 50 {
-        violations.push(FieldViolation::new(
-            "name",
-            "text.length",
-            "must be 1 to 50 characters",
-        ));
-    }
-    name
+    crate::domain::text::name("name", raw, 50).unwrap_or_else(|v| {
+        violations.push(v);
+        raw.trim().to_owned()
+    })
 }
 
 async fn ensure_id_number_free(
@@ -691,12 +686,23 @@ async fn ensure_id_number_free(
 }
 
 /// Every code must name a sport item; high-risk items need a licence number.
+/// The most specialties one person lists (the code table holds fewer items than this).
+pub const MAX_SPECIALTIES: usize = 64;
+
 pub async fn check_specialties(
     db: &impl ConnectionTrait,
     specialties: &[Specialty],
     violations: &mut Vec<FieldViolation>,
 ) -> Result<(), AppError> {
     if specialties.is_empty() {
+        return Ok(());
+    }
+    if specialties.len() > MAX_SPECIALTIES {
+        violations.push(FieldViolation::new(
+            "specialties",
+            "specialty.too_many",
+            format!("at most {MAX_SPECIALTIES} specialties, not {}", specialties.len()),
+        ));
         return Ok(());
     }
     let known: HashMap<String, bool> = sport_item::Entity::find()

@@ -337,15 +337,10 @@ async fn get_community_in(
 }
 
 fn checked_name(field: &str, raw: &str, violations: &mut Vec<FieldViolation>) -> String {
-    let name = raw.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        violations.push(FieldViolation::new(
-            field,
-            "text.length",
-            "must be 1 to 100 characters",
-        ));
-    }
-    name
+    crate::domain::text::name(field, raw, 100).unwrap_or_else(|v| {
+        violations.push(v);
+        raw.trim().to_owned()
+    })
 }
 
 fn check_population(population: Option<i32>, violations: &mut Vec<FieldViolation>) {

@@ -5,35 +5,26 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{LockType, Query},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Query,
 };
 use sha2::{Digest, Sha256};
 
-use super::{PageRequest, Paged, audit::Entry, fetch_page, people};
+use super::{PageRequest, Paged, audit::Entry, fetch_page, people, session_rules};
 use crate::{
     auth::{Caller, Target, hex},
     db,
     domain::{
-        FieldViolation,
         account::Role,
         hours::quarter_hours,
-        person::{QualificationStatus, SessionSource, SessionStatus},
-        time::district_offset,
+        person::{SessionSource, SessionStatus},
+        text,
     },
-    entities::{
-        community, person, qualification, service_session, session_idempotency, sport_item,
-    },
+    entities::{community, service_session, session_idempotency},
     error::AppError,
 };
 
-/// Longest session.
-pub const MAX_DURATION: TimeDelta = TimeDelta::hours(12);
-/// Clock skew allowed for an end in the future.
-pub const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
-/// How far back a member may log.
-pub const MEMBER_LOOKBACK: TimeDelta = TimeDelta::days(30);
+pub use super::session_rules::{CLOCK_SKEW, MAX_DURATION, MEMBER_LOOKBACK};
 /// How long an idempotency key is remembered.
 pub const IDEMPOTENCY_TTL: TimeDelta = TimeDelta::hours(24);
 
@@ -103,67 +94,8 @@ pub async fn create(
     };
     caller.require(caller.role != Role::Auditor, "log service sessions")?;
     let now = Utc::now();
-    let mut violations = Vec::new();
-    if new.ended_at <= new.started_at {
-        violations.push(FieldViolation::new(
-            "ended_at",
-            "session.end_before_start",
-            "must be after started_at",
-        ));
-    } else if new.ended_at - new.started_at > MAX_DURATION {
-        violations.push(FieldViolation::new(
-            "ended_at",
-            "session.too_long",
-            "a session lasts at most 12 hours",
-        ));
-    }
-    if new.ended_at > now + CLOCK_SKEW {
-        violations.push(FieldViolation::new(
-            "ended_at",
-            "session.in_future",
-            "must not be in the future",
-        ));
-    }
-    if caller.role == Role::Member && new.started_at < now - MEMBER_LOOKBACK {
-        violations.push(FieldViolation::new(
-            "started_at",
-            "session.too_far_back",
-            "members may log sessions of the last 30 days only",
-        ));
-    }
-    if !(0..=100_000).contains(&new.participants) {
-        violations.push(FieldViolation::new(
-            "participants",
-            "number.out_of_range",
-            "must be between 0 and 100000",
-        ));
-    }
-    let description = new.description.trim().to_owned();
-    if description.chars().count() > 2000 {
-        violations.push(FieldViolation::new(
-            "description",
-            "text.length",
-            "must be at most 2000 characters",
-        ));
-    }
-    if sport_item::Entity::find()
-        .filter(sport_item::Column::Code.eq(new.activity.as_str()))
-        .one(db)
-        .await?
-        .is_none()
-    {
-        violations.push(FieldViolation::new(
-            "activity",
-            "sport_item.unknown",
-            format!("unknown sport item {:?}", new.activity),
-        ));
-    }
-    if !violations.is_empty() {
-        return Err(AppError::violations(violations));
-    }
-
     let txn = db::begin_write(db).await?;
-    let person = lock_person(&txn, person_id).await?;
+    let person = session_rules::lock_person(&txn, person_id).await?;
     let target = Target::Person {
         person_id,
         street_id: person.street_id,
@@ -196,35 +128,21 @@ pub async fn create(
             return Ok(Created::Replayed(first));
         }
     }
-    let community = community::Entity::find_by_id(new.community_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| {
-            AppError::invalid("community_id", "community.unknown", "no such community")
-        })?;
-    if !community.active {
-        return Err(AppError::invalid(
-            "community_id",
-            "community.inactive",
-            "the community is inactive",
-        ));
-    }
-    if !qualified_at(&txn, person_id, new.started_at).await? {
-        return Err(AppError::invalid(
-            "person_id",
-            "session.not_qualified",
-            "the person held no active qualification on that day",
-        ));
-    }
-    let overlapping =
-        overlapping(&txn, person_id, new.started_at, Some(new.ended_at), None).await?;
-    if let Some(other) = overlapping {
-        return Err(AppError::conflict(
-            "started_at",
-            "session.overlap",
-            format!("overlaps session {} of the same person", other.id),
-        ));
-    }
+    let draft = session_rules::Draft {
+        person_id,
+        community_id: new.community_id,
+        started_at: new.started_at,
+        ended_at: Some(new.ended_at),
+        activity: &new.activity,
+        participants: new.participants,
+        description: &new.description,
+    };
+    let context = session_rules::Context {
+        session_id: None,
+        member_lookback: caller.role == Role::Member,
+        places_community: true,
+    };
+    let description = session_rules::check(&txn, &draft, context, now).await?;
     let source = if caller.role == Role::Member {
         SessionSource::OwnLog
     } else {
@@ -232,7 +150,7 @@ pub async fn create(
     };
     let created = service_session::ActiveModel {
         person_id: Set(person_id),
-        community_id: Set(community.id),
+        community_id: Set(new.community_id),
         started_at: Set(new.started_at),
         ended_at: Set(Some(new.ended_at)),
         activity: Set(new.activity),
@@ -261,6 +179,8 @@ pub async fn create(
             .filter(session_idempotency::Column::Key.eq(key.key.as_str()))
             .exec(&txn)
             .await?;
+        // Two requests with one key for different people are not serialised by the person lock:
+        // the second waits on the key's unique index and is told the key is taken.
         session_idempotency::Entity::insert(session_idempotency::ActiveModel {
             account_id: Set(account_id),
             key: Set(key.key),
@@ -269,7 +189,15 @@ pub async fn create(
             created_at: Set(now),
         })
         .exec(&txn)
-        .await?;
+        .await
+        .map_err(|e| {
+            AppError::unique_or_db(
+                e,
+                "Idempotency-Key",
+                "idempotency.key_reused",
+                "was used by another request at the same time",
+            )
+        })?;
     }
     Entry::new("create", "service_session", created.id)
         .after(&created)
@@ -277,72 +205,6 @@ pub async fn create(
         .await?;
     txn.commit().await?;
     Ok(Created::New(created))
-}
-
-/// Another pending or approved session of the person that overlaps `[start, end)` (an open end
-/// reaches forever), except `except`.
-pub(super) async fn overlapping(
-    txn: &impl ConnectionTrait,
-    person_id: i32,
-    start: DateTime<Utc>,
-    end: Option<DateTime<Utc>>,
-    except: Option<i32>,
-) -> Result<Option<service_session::Model>, AppError> {
-    let mut select = service_session::Entity::find()
-        .filter(service_session::Column::PersonId.eq(person_id))
-        .filter(
-            service_session::Column::Status
-                .is_in([SessionStatus::Pending, SessionStatus::Approved]),
-        )
-        .filter(
-            Condition::any()
-                .add(service_session::Column::EndedAt.is_null())
-                .add(service_session::Column::EndedAt.gt(start)),
-        );
-    if let Some(end) = end {
-        select = select.filter(service_session::Column::StartedAt.lt(end));
-    }
-    if let Some(id) = except {
-        select = select.filter(service_session::Column::Id.ne(id));
-    }
-    Ok(select.one(txn).await?)
-}
-
-/// The person row, locked for the rest of the transaction on PostgreSQL so that two sessions of
-/// one person are checked for overlap one after the other (SQLite serialises writers already).
-pub(super) async fn lock_person(
-    txn: &impl ConnectionTrait,
-    person_id: i32,
-) -> Result<person::Model, AppError> {
-    let mut select = person::Entity::find_by_id(person_id);
-    if txn.get_database_backend() == DbBackend::Postgres {
-        select = select.lock(LockType::Update);
-    }
-    select
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::invalid("person_id", "person.unknown", "no such person"))
-}
-
-/// Whether the person held a qualification on the district day of `at`: certified by then and not
-/// revoked before.
-pub(super) async fn qualified_at(
-    txn: &impl ConnectionTrait,
-    person_id: i32,
-    at: DateTime<Utc>,
-) -> Result<bool, AppError> {
-    let day = at.with_timezone(&district_offset()).date_naive();
-    let held = qualification::Entity::find()
-        .filter(qualification::Column::PersonId.eq(person_id))
-        .filter(qualification::Column::CertifiedOn.lte(day))
-        .filter(
-            Condition::any()
-                .add(qualification::Column::Status.eq(QualificationStatus::Active))
-                .add(qualification::Column::RevokedAt.gt(at)),
-        )
-        .one(txn)
-        .await?;
-    Ok(held.is_some())
 }
 
 /// A session the caller may read: of a person or a community of its scope (404 otherwise).
@@ -437,7 +299,11 @@ pub async fn review(
     decision: Decision,
     note: Option<&str>,
 ) -> Result<service_session::Model, AppError> {
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    let note = note
+        .map(|n| text::text("note", n, 1000))
+        .transpose()
+        .map_err(AppError::of)?
+        .filter(|n| !n.is_empty());
     if decision == Decision::Reject && note.is_none() {
         return Err(AppError::invalid(
             "note",
@@ -445,13 +311,7 @@ pub async fn review(
             "is required to reject a session",
         ));
     }
-    if note.is_some_and(|n| n.chars().count() > 1000) {
-        return Err(AppError::invalid(
-            "note",
-            "text.length",
-            "must be at most 1000 characters",
-        ));
-    }
+    let note = note.as_deref();
     let txn = db::begin_write(db).await?;
     let before = get(&txn, caller, id).await?;
     ensure_reviewer(&txn, caller, &before).await?;
@@ -608,14 +468,8 @@ pub async fn revoke(
     id: i32,
     note: &str,
 ) -> Result<service_session::Model, AppError> {
-    let note = note.trim();
-    if note.is_empty() || note.chars().count() > 1000 {
-        return Err(AppError::invalid(
-            "note",
-            "text.length",
-            "must be 1 to 1000 characters",
-        ));
-    }
+    let note = text::required_text("note", note, 1000).map_err(AppError::of)?;
+    let note = note.as_str();
     let txn = db::begin_write(db).await?;
     let before = get(&txn, caller, id).await?;
     caller.require(caller.role == Role::BureauAdmin, "revoke sessions")?;

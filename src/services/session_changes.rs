@@ -11,18 +11,19 @@ use serde_json::{Map, Value, json};
 
 use super::{
     audit::Entry,
-    service_sessions::{self, CLOCK_SKEW, MAX_DURATION},
+    service_sessions,
+    session_rules::{self, Context, Draft, MAX_DURATION},
 };
 use crate::{
     auth::{Caller, Target},
     db,
     domain::{
-        FieldViolation,
         account::Role,
         hours::quarter_hours,
         person::{SessionSource, SessionStatus},
+        text,
     },
-    entities::{community, service_session, session_correction, session_history, sport_item},
+    entities::{community, service_session, session_correction, session_history},
     error::AppError,
 };
 
@@ -80,52 +81,27 @@ pub async fn check_in(
             ));
         }
     };
-    if sport_item::Entity::find()
-        .filter(sport_item::Column::Code.eq(activity))
-        .one(db)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::invalid(
-            "activity",
-            "sport_item.unknown",
-            format!("unknown sport item {activity:?}"),
-        ));
-    }
     let txn = db::begin_write(db).await?;
-    service_sessions::lock_person(&txn, person_id).await?;
+    session_rules::lock_person(&txn, person_id).await?;
     let now = Utc::now();
-    let community = community::Entity::find_by_id(community_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| {
-            AppError::invalid("community_id", "community.unknown", "no such community")
-        })?;
-    if !community.active {
-        return Err(AppError::invalid(
-            "community_id",
-            "community.inactive",
-            "the community is inactive",
-        ));
-    }
-    if !service_sessions::qualified_at(&txn, person_id, now).await? {
-        return Err(AppError::invalid(
-            "person_id",
-            "session.not_qualified",
-            "you hold no active qualification today",
-        ));
-    }
-    let open_or_later = service_sessions::overlapping(&txn, person_id, now, None, None).await?;
-    if let Some(other) = open_or_later {
-        return Err(AppError::conflict(
-            "started_at",
-            "session.overlap",
-            format!("session {} is still open or overlaps now", other.id),
-        ));
-    }
+    let draft = Draft {
+        person_id,
+        community_id,
+        started_at: now,
+        ended_at: None,
+        activity,
+        participants: 0,
+        description: "",
+    };
+    let context = Context {
+        session_id: None,
+        member_lookback: true,
+        places_community: true,
+    };
+    session_rules::check(&txn, &draft, context, now).await?;
     let created = service_session::ActiveModel {
         person_id: Set(person_id),
-        community_id: Set(community.id),
+        community_id: Set(community_id),
         started_at: Set(now),
         ended_at: Set(None),
         activity: Set(activity.to_owned()),
@@ -151,7 +127,8 @@ pub async fn check_in(
     Ok(created)
 }
 
-/// Closes the caller's open check-in now; past 12 hours it closes at 12 hours, flagged.
+/// Closes the caller's open check-in now; past 12 hours it closes at 12 hours, flagged. The
+/// participants and description given are held to the rules of logging.
 pub async fn check_out(
     db: &DatabaseConnection,
     caller: &Caller,
@@ -159,13 +136,6 @@ pub async fn check_out(
     participants: Option<i32>,
     description: Option<String>,
 ) -> Result<service_session::Model, AppError> {
-    if participants.is_some_and(|p| !(0..=100_000).contains(&p)) {
-        return Err(AppError::invalid(
-            "participants",
-            "number.out_of_range",
-            "must be between 0 and 100000",
-        ));
-    }
     let txn = db::begin_write(db).await?;
     let before = service_sessions::get(&txn, caller, id).await?;
     caller.require(
@@ -179,7 +149,20 @@ pub async fn check_out(
             "the session is closed already",
         ));
     }
-    let after = close(&txn, &before, Utc::now(), participants, description).await?;
+    let now = Utc::now();
+    let (ended_at, _) = closing_time(&before, now);
+    let draft = Draft {
+        ended_at: Some(ended_at),
+        participants: participants.unwrap_or(before.participants),
+        description: description.as_deref().unwrap_or(&before.description),
+        ..draft_of(&before)
+    };
+    let context = Context {
+        session_id: Some(before.id),
+        ..Context::default()
+    };
+    let description = session_rules::check_fields(&txn, &draft, context, now).await?;
+    let after = close(&txn, &before, now, participants, Some(description)).await?;
     let action = if after.needs_attention {
         "auto_close"
     } else {
@@ -195,6 +178,25 @@ pub async fn check_out(
     Ok(after)
 }
 
+/// A stored session as a draft of the rules.
+fn draft_of(session: &service_session::Model) -> Draft<'_> {
+    Draft {
+        person_id: session.person_id,
+        community_id: session.community_id,
+        started_at: session.started_at,
+        ended_at: session.ended_at,
+        activity: &session.activity,
+        participants: session.participants,
+        description: &session.description,
+    }
+}
+
+/// When an open session closes if it is closed at `now`: then, or at its 12th hour (flagged).
+fn closing_time(before: &service_session::Model, now: DateTime<Utc>) -> (DateTime<Utc>, bool) {
+    let limit = before.started_at + MAX_DURATION;
+    if now > limit { (limit, true) } else { (now, false) }
+}
+
 async fn close(
     txn: &impl ConnectionTrait,
     before: &service_session::Model,
@@ -202,12 +204,7 @@ async fn close(
     participants: Option<i32>,
     description: Option<String>,
 ) -> Result<service_session::Model, AppError> {
-    let limit = before.started_at + MAX_DURATION;
-    let (ended_at, flagged) = if now > limit {
-        (limit, true)
-    } else {
-        (now, false)
-    };
+    let (ended_at, flagged) = closing_time(before, now);
     let mut active: service_session::ActiveModel = before.clone().into();
     active.ended_at = Set(Some(ended_at));
     active.quarters = Set(quarter_hours(before.started_at, ended_at));
@@ -278,14 +275,8 @@ pub async fn request_correction(
     session_id: i32,
     correction: Correction,
 ) -> Result<session_correction::Model, AppError> {
-    let reason = correction.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(AppError::invalid(
-            "reason",
-            "text.length",
-            "must be 1 to 1000 characters",
-        ));
-    }
+    let reason =
+        text::required_text("reason", &correction.reason, 1000).map_err(AppError::of)?;
     let txn = db::begin_write(db).await?;
     let session = service_sessions::get(&txn, caller, session_id).await?;
     let street_id = community::Entity::find_by_id(session.community_id)
@@ -311,24 +302,13 @@ pub async fn request_correction(
             "name at least one field to correct",
         ));
     }
-    let (start, end) = (
-        correction.started_at.unwrap_or(session.started_at),
-        correction.ended_at.or(session.ended_at),
-    );
-    check_times(start, end)?;
-    if let Some(activity) = &correction.activity
-        && sport_item::Entity::find()
-            .filter(sport_item::Column::Code.eq(activity.as_str()))
-            .one(&txn)
-            .await?
-            .is_none()
-    {
-        return Err(AppError::invalid(
-            "activity",
-            "sport_item.unknown",
-            format!("unknown sport item {activity:?}"),
-        ));
-    }
+    session_rules::check(
+        &txn,
+        &corrected(&session, &correction),
+        correction_context(&session),
+        Utc::now(),
+    )
+    .await?;
     let pending = session_correction::Entity::find()
         .filter(session_correction::Column::SessionId.eq(session_id))
         .filter(session_correction::Column::Status.eq("pending"))
@@ -344,7 +324,7 @@ pub async fn request_correction(
     let created = session_correction::ActiveModel {
         session_id: Set(session_id),
         requested_by: Set(caller.account_id),
-        reason: Set(reason.to_owned()),
+        reason: Set(reason),
         changes: Set(Value::Object(changes).to_string()),
         status: Set("pending".to_owned()),
         created_at: Set(Utc::now()),
@@ -380,33 +360,46 @@ fn changes_of(c: &Correction) -> Map<String, Value> {
     changes
 }
 
-fn check_times(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> Result<(), AppError> {
-    let Some(end) = end else { return Ok(()) };
-    let mut violations = Vec::new();
-    if end <= start {
-        violations.push(FieldViolation::new(
-            "ended_at",
-            "session.end_before_start",
-            "must be after started_at",
-        ));
-    } else if end - start > MAX_DURATION {
-        violations.push(FieldViolation::new(
-            "ended_at",
-            "session.too_long",
-            "a session lasts at most 12 hours",
-        ));
+/// The session as a correction would leave it.
+fn corrected<'a>(session: &'a service_session::Model, c: &'a Correction) -> Draft<'a> {
+    Draft {
+        started_at: c.started_at.unwrap_or(session.started_at),
+        ended_at: c.ended_at.or(session.ended_at),
+        activity: c.activity.as_deref().unwrap_or(&session.activity),
+        participants: c.participants.unwrap_or(session.participants),
+        description: c.description.as_deref().unwrap_or(&session.description),
+        ..draft_of(session)
     }
-    if end > Utc::now() + CLOCK_SKEW {
-        violations.push(FieldViolation::new(
-            "ended_at",
-            "session.in_future",
-            "must not be in the future",
-        ));
+}
+
+/// A correction fixes a record however old, in the community it was held in.
+fn correction_context(session: &service_session::Model) -> Context {
+    Context {
+        session_id: Some(session.id),
+        member_lookback: false,
+        places_community: false,
     }
-    if violations.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::violations(violations))
+}
+
+/// A correction's stored changes, read back.
+fn correction_of(changes: &str) -> Correction {
+    let changes: Map<String, Value> = serde_json::from_str(changes).unwrap_or_default();
+    let time = |key: &str| {
+        changes
+            .get(key)
+            .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok())
+    };
+    let string = |key: &str| changes.get(key).and_then(Value::as_str).map(str::to_owned);
+    Correction {
+        started_at: time("started_at"),
+        ended_at: time("ended_at"),
+        activity: string("activity"),
+        participants: changes
+            .get("participants")
+            .and_then(Value::as_i64)
+            .and_then(|p| i32::try_from(p).ok()),
+        description: string("description"),
+        reason: String::new(),
     }
 }
 
@@ -420,7 +413,11 @@ pub async fn review_correction(
     accept: bool,
     note: Option<&str>,
 ) -> Result<session_correction::Model, AppError> {
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    let note = note
+        .map(|n| text::text("note", n, 1000))
+        .transpose()
+        .map_err(AppError::of)?
+        .filter(|n| !n.is_empty());
     if !accept && note.is_none() {
         return Err(AppError::invalid(
             "note",
@@ -437,6 +434,13 @@ pub async fn review_correction(
         .await
         .map_err(|_| AppError::not_found("correction", correction_id))?;
     service_sessions::ensure_reviewer(&txn, caller, &session).await?;
+    // "The reviewer of that session accepts or rejects it": the account that approved the
+    // session, or the bureau (which stands in when that reviewer is gone).
+    caller.require(
+        caller.role == Role::BureauAdmin
+            || (caller.account_id.is_some() && caller.account_id == session.reviewed_by),
+        "decide a correction of a session you did not review",
+    )?;
     if correction.status != "pending" {
         return Err(AppError::conflict(
             "status",
@@ -449,52 +453,29 @@ pub async fn review_correction(
     reviewed.status = Set(if accept { "accepted" } else { "rejected" }.to_owned());
     reviewed.reviewed_by = Set(caller.account_id);
     reviewed.reviewed_at = Set(Some(now));
-    reviewed.review_note = Set(note.map(str::to_owned));
+    reviewed.review_note = Set(note);
     let reviewed = reviewed.update(&txn).await?;
     if accept {
-        let changes: Map<String, Value> =
-            serde_json::from_str(&correction.changes).unwrap_or_default();
-        let get_time = |key: &str| {
-            changes
-                .get(key)
-                .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok())
-        };
-        let started_at = get_time("started_at").unwrap_or(session.started_at);
-        let ended_at = get_time("ended_at").or(session.ended_at);
-        check_times(started_at, ended_at)?;
-        if let (Some(end), Some(other)) = (
-            ended_at,
-            service_sessions::overlapping(
-                &txn,
-                session.person_id,
-                started_at,
-                ended_at,
-                Some(session.id),
-            )
-            .await?,
-        ) {
-            let _ = end;
+        if session.status != SessionStatus::Approved {
             return Err(AppError::conflict(
-                "started_at",
-                "session.overlap",
-                format!("the corrected times overlap session {}", other.id),
+                "status",
+                "session.not_approved",
+                "the session is no longer approved; the correction cannot be applied",
             ));
         }
+        let changes = correction_of(&correction.changes);
+        let draft = corrected(&session, &changes);
+        let description =
+            session_rules::check(&txn, &draft, correction_context(&session), now).await?;
         let mut active: service_session::ActiveModel = session.clone().into();
-        active.started_at = Set(started_at);
-        active.ended_at = Set(ended_at);
-        if let Some(end) = ended_at {
-            active.quarters = Set(quarter_hours(started_at, end));
+        active.started_at = Set(draft.started_at);
+        active.ended_at = Set(draft.ended_at);
+        if let Some(end) = draft.ended_at {
+            active.quarters = Set(quarter_hours(draft.started_at, end));
         }
-        if let Some(activity) = changes.get("activity").and_then(Value::as_str) {
-            active.activity = Set(activity.to_owned());
-        }
-        if let Some(participants) = changes.get("participants").and_then(Value::as_i64) {
-            active.participants = Set(participants as i32);
-        }
-        if let Some(description) = changes.get("description").and_then(Value::as_str) {
-            active.description = Set(description.to_owned());
-        }
+        active.activity = Set(draft.activity.to_owned());
+        active.participants = Set(draft.participants);
+        active.description = Set(description);
         active.version = Set(session.version + 1);
         active.updated_at = Set(now);
         let after = active.update(&txn).await?;
@@ -549,35 +530,12 @@ pub async fn edit(
     id: i32,
     edit: Edit,
 ) -> Result<service_session::Model, AppError> {
-    if edit
-        .participants
-        .is_some_and(|p| !(0..=100_000).contains(&p))
-    {
-        return Err(AppError::invalid(
-            "participants",
-            "number.out_of_range",
-            "must be between 0 and 100000",
-        ));
-    }
-    if let Some(activity) = &edit.activity
-        && sport_item::Entity::find()
-            .filter(sport_item::Column::Code.eq(activity.as_str()))
-            .one(db)
-            .await?
-            .is_none()
-    {
-        return Err(AppError::invalid(
-            "activity",
-            "sport_item.unknown",
-            format!("unknown sport item {activity:?}"),
-        ));
-    }
     let txn = db::begin_write(db).await?;
     let before = service_sessions::get(&txn, caller, id).await?;
     let owner = caller.person_id == Some(before.person_id)
         || (caller.account_id.is_some() && caller.account_id == before.created_by);
     caller.require(owner, "edit a session you did not log")?;
-    service_sessions::lock_person(&txn, before.person_id).await?;
+    session_rules::lock_person(&txn, before.person_id).await?;
     AppError::check_version(edit.expected_version, before.version)?;
     if before.status != SessionStatus::Pending || before.ended_at.is_none() {
         return Err(AppError::conflict(
@@ -586,65 +544,36 @@ pub async fn edit(
             "only pending, closed sessions are edited; correct an approved one",
         ));
     }
-    let started_at = edit.started_at.unwrap_or(before.started_at);
-    let ended_at = edit.ended_at.or(before.ended_at);
-    check_times(started_at, ended_at)?;
-    if caller.role == Role::Member && started_at < Utc::now() - service_sessions::MEMBER_LOOKBACK {
-        return Err(AppError::invalid(
-            "started_at",
-            "session.too_far_back",
-            "members may log sessions of the last 30 days only",
-        ));
-    }
-    if let Some(community_id) = edit.community_id {
-        let found = community::Entity::find_by_id(community_id)
-            .one(&txn)
-            .await?;
-        if !found.is_some_and(|c| c.active) {
-            return Err(AppError::invalid(
-                "community_id",
-                "community.inactive",
-                "no such active community",
-            ));
-        }
-    }
-    if !service_sessions::qualified_at(&txn, before.person_id, started_at).await? {
-        return Err(AppError::invalid(
-            "started_at",
-            "session.not_qualified",
-            "the person held no active qualification on that day",
-        ));
-    }
-    if let Some(other) =
-        service_sessions::overlapping(&txn, before.person_id, started_at, ended_at, Some(id))
-            .await?
-    {
-        return Err(AppError::conflict(
-            "started_at",
-            "session.overlap",
-            format!("overlaps session {} of the same person", other.id),
-        ));
-    }
+    let draft = Draft {
+        community_id: edit.community_id.unwrap_or(before.community_id),
+        started_at: edit.started_at.unwrap_or(before.started_at),
+        ended_at: edit.ended_at.or(before.ended_at),
+        activity: edit.activity.as_deref().unwrap_or(&before.activity),
+        participants: edit.participants.unwrap_or(before.participants),
+        description: edit.description.as_deref().unwrap_or(&before.description),
+        ..draft_of(&before)
+    };
+    let context = Context {
+        session_id: Some(id),
+        member_lookback: caller.role == Role::Member,
+        places_community: edit
+            .community_id
+            .is_some_and(|c| c != before.community_id),
+    };
+    let now = Utc::now();
+    let description = session_rules::check(&txn, &draft, context, now).await?;
     let mut active: service_session::ActiveModel = before.clone().into();
-    active.started_at = Set(started_at);
-    active.ended_at = Set(ended_at);
-    if let Some(end) = ended_at {
-        active.quarters = Set(quarter_hours(started_at, end));
+    active.community_id = Set(draft.community_id);
+    active.started_at = Set(draft.started_at);
+    active.ended_at = Set(draft.ended_at);
+    if let Some(end) = draft.ended_at {
+        active.quarters = Set(quarter_hours(draft.started_at, end));
     }
-    if let Some(community_id) = edit.community_id {
-        active.community_id = Set(community_id);
-    }
-    if let Some(activity) = edit.activity {
-        active.activity = Set(activity);
-    }
-    if let Some(participants) = edit.participants {
-        active.participants = Set(participants);
-    }
-    if let Some(description) = edit.description {
-        active.description = Set(description.trim().to_owned());
-    }
+    active.activity = Set(draft.activity.to_owned());
+    active.participants = Set(draft.participants);
+    active.description = Set(description);
     active.version = Set(before.version + 1);
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     let after = active.update(&txn).await?;
     record_history(&txn, caller, "edit", None, &before, &after).await?;
     Entry::new("update", "service_session", id)
