@@ -174,14 +174,7 @@ pub async fn list(
     filter: &AccountFilter,
     page: PageRequest,
 ) -> Result<Paged<account::Model>, AppError> {
-    let mut select = account::Entity::find();
-    match caller.role {
-        Role::BureauAdmin | Role::Auditor => {}
-        Role::StreetOfficer => {
-            select = select.filter(account::Column::StreetId.eq(caller.street_id))
-        }
-        Role::Member => select = select.filter(account::Column::Id.eq(caller.account_id)),
-    }
+    let mut select = account::Entity::find().filter(super::list_scope::accounts(caller));
     if let Some(role) = filter.role {
         select = select.filter(account::Column::Role.eq(role));
     }

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::Query,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 
 use super::{PageRequest, Paged, audit::Entry, fetch_page, people};
@@ -12,7 +12,6 @@ use crate::{
     auth::{Caller, Target},
     db,
     domain::{
-        account::Role,
         person::{PersonStatus, QualificationKind, QualificationStatus},
         time::today,
     },
@@ -246,20 +245,11 @@ pub async fn list(
     filter: &AssignmentFilter,
     page: PageRequest,
 ) -> Result<Paged<assignment::Model>, AppError> {
-    let mut select = assignment::Entity::find();
-    match caller.role {
-        Role::BureauAdmin | Role::Auditor => {}
-        Role::StreetOfficer => {
-            let mut of_street = Query::select();
-            of_street
-                .column(community::Column::Id)
-                .from(community::Entity)
-                .and_where(community::Column::StreetId.eq(caller.street_id));
-            select =
-                select.filter(assignment::Column::CommunityId.in_subquery(of_street.to_owned()));
-        }
-        Role::Member => select = select.filter(assignment::Column::PersonId.eq(caller.person_id)),
-    }
+    let mut select = assignment::Entity::find().filter(super::list_scope::held(
+        caller,
+        assignment::Column::PersonId,
+        assignment::Column::CommunityId,
+    ));
     if let Some(person_id) = filter.person_id {
         select = select.filter(assignment::Column::PersonId.eq(person_id));
     }

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Query,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use super::{PageRequest, Paged, audit::Entry, courses, fetch_page, people};
@@ -12,7 +12,6 @@ use crate::{
     auth::{Caller, Target},
     db,
     domain::{
-        account::Role,
         hours::hours,
         person::PersonStatus,
         time::today,
@@ -371,18 +370,10 @@ pub(super) fn visible(
     if let Some(status) = status {
         select = select.filter(enrollment::Column::Status.eq(status));
     }
-    match caller.role {
-        Role::BureauAdmin | Role::Auditor => select,
-        Role::StreetOfficer => {
-            let mut of_street = Query::select();
-            of_street
-                .column(person::Column::Id)
-                .from(person::Entity)
-                .and_where(person::Column::StreetId.eq(caller.street_id));
-            select.filter(enrollment::Column::PersonId.in_subquery(of_street.to_owned()))
-        }
-        Role::Member => select.filter(enrollment::Column::PersonId.eq(caller.person_id)),
-    }
+    select.filter(super::list_scope::of_person(
+        caller,
+        enrollment::Column::PersonId,
+    ))
 }
 
 /// A person's enrolment in a course, when the caller may see the person (404 otherwise).

@@ -16,6 +16,7 @@ pub mod eligibility;
 pub mod enrollment_export;
 pub mod enrollments;
 pub mod import;
+pub mod list_scope;
 pub mod outbox;
 pub mod people;
 pub mod people_export;

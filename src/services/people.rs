@@ -336,14 +336,7 @@ pub fn filtered(
     caller: &Caller,
     filter: &PersonFilter,
 ) -> Result<sea_orm::Select<person::Entity>, AppError> {
-    let mut select = person::Entity::find();
-    match caller.role {
-        Role::BureauAdmin | Role::Auditor => {}
-        Role::StreetOfficer => {
-            select = select.filter(person::Column::StreetId.eq(caller.street_id))
-        }
-        Role::Member => select = select.filter(person::Column::Id.eq(caller.person_id)),
-    }
+    let mut select = person::Entity::find().filter(super::list_scope::people(caller));
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", escape_like(q));
         let digits: String = q.chars().filter(char::is_ascii_digit).collect();

@@ -6,11 +6,11 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Query,
+    QuerySelect,
 };
 use sha2::{Digest, Sha256};
 
-use super::{PageRequest, Paged, audit::Entry, fetch_page, people, session_rules};
+use super::{PageRequest, Paged, audit::Entry, fetch_page, list_scope, people, session_rules};
 use crate::{
     auth::{Caller, Target, hex},
     db,
@@ -230,28 +230,16 @@ pub async fn list(
     filter: &SessionFilter,
     page: PageRequest,
 ) -> Result<Paged<service_session::Model>, AppError> {
-    let mut select = service_session::Entity::find();
-    let of_street = |street_id: Option<i32>| {
-        let mut q = Query::select();
-        q.column(community::Column::Id)
-            .from(community::Entity)
-            .and_where(community::Column::StreetId.eq(street_id));
-        q.to_owned()
-    };
-    match caller.role {
-        Role::BureauAdmin | Role::Auditor => {}
-        Role::StreetOfficer => {
-            select = select.filter(
-                service_session::Column::CommunityId.in_subquery(of_street(caller.street_id)),
-            )
-        }
-        Role::Member => {
-            select = select.filter(service_session::Column::PersonId.eq(caller.person_id))
-        }
-    }
+    let mut select = service_session::Entity::find().filter(list_scope::held(
+        caller,
+        service_session::Column::PersonId,
+        service_session::Column::CommunityId,
+    ));
     if let Some(street_id) = filter.street_id {
-        select = select
-            .filter(service_session::Column::CommunityId.in_subquery(of_street(Some(street_id))));
+        select = select.filter(list_scope::in_street(
+            service_session::Column::CommunityId,
+            street_id,
+        ));
     }
     if let Some(person_id) = filter.person_id {
         select = select.filter(service_session::Column::PersonId.eq(person_id));
