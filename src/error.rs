@@ -485,7 +485,11 @@ mod tests {
         let errors = problem.errors.unwrap();
         assert_eq!(errors.len(), MAX_LISTED_VIOLATIONS + 1);
         assert_eq!(errors.last().unwrap().code, "violations.truncated");
-        assert!(problem.detail.ends_with("and 149990 more"), "{}", problem.detail);
+        assert!(
+            problem.detail.ends_with("and 149990 more"),
+            "{}",
+            problem.detail
+        );
     }
 
     #[test]

@@ -335,16 +335,38 @@ async fn updates_check_the_version_and_the_callers_rights() {
     .await
     .assert_problem(400);
 
-    // Officers may disable or re-address members of their street, nothing else.
+    // Officers may disable members of their street, nothing else: a member's address is
+    // changed by the bureau or the person itself, so an officer cannot route its mail.
+    app.send_json(
+        &officer.token,
+        Method::PATCH,
+        &path(member.id),
+        json!({"email": "m@tianma.cn"}),
+    )
+    .await
+    .assert_problem(403);
     let member_mail = app
         .send_json(
-            &officer.token,
+            &member.token,
             Method::PATCH,
             &path(member.id),
             json!({"email": "m@tianma.cn"}),
         )
         .await;
     assert_eq!(member_mail.status, 200, "{}", member_mail.text);
+    let disabled_by_officer = app
+        .send_json(
+            &officer.token,
+            Method::PATCH,
+            &path(member.id),
+            json!({"disabled": false}),
+        )
+        .await;
+    assert_eq!(
+        disabled_by_officer.status, 200,
+        "{}",
+        disabled_by_officer.text
+    );
     app.send_json(
         &officer.token,
         Method::PATCH,

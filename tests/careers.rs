@@ -590,7 +590,7 @@ async fn grades_from_elsewhere_are_recorded_with_that_days_eligibility_and_revoc
             Method::POST,
             "/assignments",
             json!({"person_id": person, "community_id": community,
-                   "role": "social_sports_instructor", "starts_on": "2025-01-01"}),
+                   "role": "social_sports_instructor", "starts_on": "2025-07-01"}),
         )
         .await;
     assert_eq!(assigned.status, 201, "{}", assigned.text);

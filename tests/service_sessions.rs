@@ -1027,7 +1027,11 @@ async fn create_edit_and_correction_hold_the_same_rules_with_the_same_codes() {
         .json;
     let id = logged["id"].as_i64().unwrap();
     let bad_values = [
-        (json!({"participants": -1}), "participants", "number.out_of_range"),
+        (
+            json!({"participants": -1}),
+            "participants",
+            "number.out_of_range",
+        ),
         (
             json!({"description": "x".repeat(2001)}),
             "description",
@@ -1038,7 +1042,11 @@ async fn create_edit_and_correction_hold_the_same_rules_with_the_same_codes() {
             "ended_at",
             "session.too_long",
         ),
-        (json!({"activity": "quidditch"}), "activity", "sport_item.unknown"),
+        (
+            json!({"activity": "quidditch"}),
+            "activity",
+            "sport_item.unknown",
+        ),
     ];
     let path = format!("/service-sessions/{id}");
     for (change, field, code) in &bad_values {

@@ -121,7 +121,27 @@ pub async fn create(
         })?;
         caller.authorize_write(Target::Street(person.street_id), "person", person_id)?;
         street_id = Some(person.street_id);
-        if email.is_none() {
+        if new.role == Role::Member {
+            // A person's account belongs to the person: it is invited at the address on the
+            // person's record, and only the bureau may set a password instead.
+            caller.require(
+                new.password.is_none() || caller.role == Role::BureauAdmin,
+                "set the password of a member account (the person sets it from the invitation)",
+            )?;
+            let on_record = person.email.clone();
+            if let Some(given) = &email
+                && !on_record
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(given))
+            {
+                return Err(AppError::invalid(
+                    "email",
+                    "account.email_not_persons",
+                    "a member account uses the address on the person's record; change the record first",
+                ));
+            }
+            email = on_record;
+        } else if email.is_none() {
             email = person.email;
         }
         if new.password.is_none() && email.is_none() {
@@ -139,6 +159,21 @@ pub async fn create(
 
     let txn = db::begin_write(db).await?;
     ensure_unique(&txn, &username, email.as_deref(), None).await?;
+    if let (Role::Member, Some(person_id)) = (new.role, new.person_id) {
+        // The person row is locked (PostgreSQL) so that two requests cannot both find no account.
+        super::session_rules::lock_person(&txn, person_id).await?;
+        if let Some(existing) = account::Entity::find()
+            .filter(account::Column::PersonId.eq(person_id))
+            .one(&txn)
+            .await?
+        {
+            return Err(AppError::conflict(
+                "person_id",
+                "account.person_has_account",
+                format!("the person has an account already (id {})", existing.id),
+            ));
+        }
+    }
     let now = Utc::now();
     let created = account::ActiveModel {
         username: Set(username.into_inner()),
@@ -225,7 +260,22 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("account", id))?;
-    caller.authorize_write(Target::Account(&before), "account", id)?;
+    let own_account = caller.account_id == Some(before.id);
+    if caller.role == Role::Member && own_account {
+        // Members change their own address, nothing else.
+        caller.require(
+            changes.disabled.is_none() && changes.role.is_none() && changes.street_id.is_none(),
+            "change anything of your account but its address",
+        )?;
+    } else {
+        caller.authorize_write(Target::Account(&before), "account", id)?;
+    }
+    if before.role == Role::Member && changes.email.is_some() {
+        caller.require(
+            caller.role == Role::BureauAdmin || own_account,
+            "change a member account's address (only the bureau or the person does)",
+        )?;
+    }
     if changes.role.is_some() || changes.street_id.is_some() {
         caller.require(
             caller.role == Role::BureauAdmin,

@@ -13,7 +13,8 @@ use crate::{
     db,
     domain::{
         person::{PersonStatus, QualificationKind, QualificationStatus},
-        time::today,
+        text,
+        time::{self, today},
     },
     entities::{assignment, community, qualification},
     error::AppError,
@@ -59,11 +60,12 @@ pub async fn create(
     caller: &Caller,
     new: NewAssignment,
 ) -> Result<assignment::Model, AppError> {
-    let starts_on = new.starts_on.unwrap_or_else(today);
+    let starts_on =
+        time::check_date("starts_on", new.starts_on.unwrap_or_else(today)).map_err(AppError::of)?;
     let txn = db::begin_write(db).await?;
-    let person = people::find(&txn, new.person_id)
-        .await
-        .map_err(|_| AppError::invalid("person_id", "person.unknown", "no such person"))?;
+    // Locked (on PostgreSQL; SQLite serialises writers) so that two identical requests are
+    // checked for overlap one after the other: exactly one of them is created.
+    let person = super::session_rules::lock_person(&txn, new.person_id).await?;
     caller.authorize_write(
         Target::Person {
             person_id: person.id,
@@ -109,6 +111,18 @@ pub async fn create(
             "the person holds no active qualification of this kind",
         ));
     };
+    // An administrator counts as covering a community only while qualified: the assignment
+    // lies inside the qualification's active period, which starts on the day it was certified.
+    if starts_on < qualified.certified_on {
+        return Err(AppError::invalid(
+            "starts_on",
+            "assignment.before_qualification",
+            format!(
+                "the person is qualified for this role from {} on; the assignment cannot start earlier",
+                qualified.certified_on
+            ),
+        ));
+    }
     let overlapping = assignment::Entity::find()
         .filter(assignment::Column::PersonId.eq(person.id))
         .filter(assignment::Column::CommunityId.eq(community.id))
@@ -160,14 +174,9 @@ pub async fn end(
     ends_on: NaiveDate,
     reason: &str,
 ) -> Result<assignment::Model, AppError> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(AppError::invalid(
-            "reason",
-            "text.length",
-            "must be 1 to 200 characters",
-        ));
-    }
+    let reason = text::required_text("reason", reason, 200).map_err(AppError::of)?;
+    let reason = reason.as_str();
+    let ends_on = time::check_date("ends_on", ends_on).map_err(AppError::of)?;
     let txn = db::begin_write(db).await?;
     let before = visible(&txn, caller, id).await?;
     let street_id = community::Entity::find_by_id(before.community_id)

@@ -834,6 +834,8 @@ pub async fn undo(
     caller: &Caller,
     import_id: &str,
 ) -> Result<(), AppError> {
+    // Auditors read every import and change none; for members no import exists.
+    caller.require(caller.role != Role::Auditor, "undo imports")?;
     let txn = db::begin_write(db).await?;
     let found = people_import::Entity::find_by_id(import_id.to_owned())
         .one(&txn)

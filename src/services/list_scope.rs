@@ -93,4 +93,3 @@ fn communities_of_street(street_id: i32) -> sea_orm::sea_query::SelectStatement 
         .and_where(community::Column::StreetId.eq(street_id))
         .to_owned()
 }
-

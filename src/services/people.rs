@@ -694,7 +694,10 @@ pub async fn check_specialties(
         violations.push(FieldViolation::new(
             "specialties",
             "specialty.too_many",
-            format!("at most {MAX_SPECIALTIES} specialties, not {}", specialties.len()),
+            format!(
+                "at most {MAX_SPECIALTIES} specialties, not {}",
+                specialties.len()
+            ),
         ));
         return Ok(());
     }

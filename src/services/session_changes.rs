@@ -194,7 +194,11 @@ fn draft_of(session: &service_session::Model) -> Draft<'_> {
 /// When an open session closes if it is closed at `now`: then, or at its 12th hour (flagged).
 fn closing_time(before: &service_session::Model, now: DateTime<Utc>) -> (DateTime<Utc>, bool) {
     let limit = before.started_at + MAX_DURATION;
-    if now > limit { (limit, true) } else { (now, false) }
+    if now > limit {
+        (limit, true)
+    } else {
+        (now, false)
+    }
 }
 
 async fn close(
@@ -275,8 +279,7 @@ pub async fn request_correction(
     session_id: i32,
     correction: Correction,
 ) -> Result<session_correction::Model, AppError> {
-    let reason =
-        text::required_text("reason", &correction.reason, 1000).map_err(AppError::of)?;
+    let reason = text::required_text("reason", &correction.reason, 1000).map_err(AppError::of)?;
     let txn = db::begin_write(db).await?;
     let session = service_sessions::get(&txn, caller, session_id).await?;
     let street_id = community::Entity::find_by_id(session.community_id)
@@ -556,9 +559,7 @@ pub async fn edit(
     let context = Context {
         session_id: Some(id),
         member_lookback: caller.role == Role::Member,
-        places_community: edit
-            .community_id
-            .is_some_and(|c| c != before.community_id),
+        places_community: edit.community_id.is_some_and(|c| c != before.community_id),
     };
     let now = Utc::now();
     let description = session_rules::check(&txn, &draft, context, now).await?;

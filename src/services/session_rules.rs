@@ -157,7 +157,11 @@ pub async fn check_records(
 }
 
 /// The rules on the values alone: times, look-back and counts.
-pub fn check_values(draft: &Draft<'_>, context: Context, now: DateTime<Utc>) -> Vec<FieldViolation> {
+pub fn check_values(
+    draft: &Draft<'_>,
+    context: Context,
+    now: DateTime<Utc>,
+) -> Vec<FieldViolation> {
     let mut violations = Vec::new();
     if let Err(v) = check_instant("started_at", draft.started_at) {
         violations.push(v);
@@ -284,7 +288,11 @@ pub async fn qualified_at(
 mod tests {
     use super::*;
 
-    fn draft(start: DateTime<Utc>, end: Option<DateTime<Utc>>, participants: i32) -> Draft<'static> {
+    fn draft(
+        start: DateTime<Utc>,
+        end: Option<DateTime<Utc>>,
+        participants: i32,
+    ) -> Draft<'static> {
         Draft {
             person_id: 1,
             community_id: 1,
@@ -307,7 +315,10 @@ mod tests {
         let ctx = Context::default();
         assert!(check_values(&draft(start, Some(start + MAX_DURATION), 0), ctx, now).is_empty());
         let over = start + MAX_DURATION + TimeDelta::minutes(1);
-        assert_eq!(codes(&check_values(&draft(start, Some(over), 0), ctx, now)), ["session.too_long"]);
+        assert_eq!(
+            codes(&check_values(&draft(start, Some(over), 0), ctx, now)),
+            ["session.too_long"]
+        );
     }
 
     #[test]
@@ -339,16 +350,31 @@ mod tests {
             ["session.end_before_start"]
         );
         assert_eq!(
-            codes(&check_values(&draft(start, Some(now + TimeDelta::minutes(6)), 0), ctx, now)),
+            codes(&check_values(
+                &draft(start, Some(now + TimeDelta::minutes(6)), 0),
+                ctx,
+                now
+            )),
             ["session.in_future"]
         );
-        assert!(check_values(&draft(start, Some(now + TimeDelta::minutes(5)), 0), ctx, now).is_empty());
+        assert!(
+            check_values(
+                &draft(start, Some(now + TimeDelta::minutes(5)), 0),
+                ctx,
+                now
+            )
+            .is_empty()
+        );
         assert_eq!(
             codes(&check_values(&draft(start, Some(now), -1), ctx, now)),
             ["number.out_of_range"]
         );
         assert_eq!(
-            codes(&check_values(&draft(now + TimeDelta::hours(1), None, 0), ctx, now)),
+            codes(&check_values(
+                &draft(now + TimeDelta::hours(1), None, 0),
+                ctx,
+                now
+            )),
             ["session.in_future"]
         );
     }
