@@ -158,7 +158,6 @@ pub async fn create(
     };
 
     let txn = db::begin_write(db).await?;
-    ensure_unique(&txn, &username, email.as_deref(), None).await?;
     if let (Role::Member, Some(person_id)) = (new.role, new.person_id) {
         // The person row is locked (PostgreSQL) so that two requests cannot both find no account.
         super::session_rules::lock_person(&txn, person_id).await?;
@@ -174,6 +173,7 @@ pub async fn create(
             ));
         }
     }
+    ensure_unique(&txn, &username, email.as_deref(), None).await?;
     let now = Utc::now();
     let created = account::ActiveModel {
         username: Set(username.into_inner()),
