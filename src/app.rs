@@ -30,7 +30,11 @@ impl AppState {
     }
 }
 
-/// Work the server does beside answering requests: the mail worker.
+/// How often the server purges expired login failures, idempotency keys, tokens and sessions.
+const HOUSEKEEPING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Work the server does beside answering requests: the mail worker, the daily alerts, closing
+/// stale check-ins and housekeeping.
 pub struct Background {
     shutdown: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -78,6 +82,11 @@ impl Background {
                 "daily coverage alert scheduled (UTC+08:00), with the registration reminders in December and January"
             );
         }
+        tasks.push(tokio::spawn(crate::services::housekeeping::run(
+            state.db.clone(),
+            HOUSEKEEPING_INTERVAL,
+            watch.clone(),
+        )));
         tasks.push(tokio::spawn(close_stale_check_ins(state.db.clone(), watch)));
         Ok(Self { shutdown, tasks })
     }

@@ -138,9 +138,18 @@ async fn identity_numbers_of_no_place_or_no_plausible_birth_are_refused() {
     let app = spawn_app().await;
     let tianma = app.street_id("450203001").await;
     for (number, code) in [
-        (id_number("000000", "19800101", 11), "id_number.unknown_region"),
-        (id_number("990101", "19800101", 11), "id_number.unknown_region"),
-        (id_number("450299", "19800101", 11), "id_number.unknown_region"),
+        (
+            id_number("000000", "19800101", 11),
+            "id_number.unknown_region",
+        ),
+        (
+            id_number("990101", "19800101", 11),
+            "id_number.unknown_region",
+        ),
+        (
+            id_number("450299", "19800101", 11),
+            "id_number.unknown_region",
+        ),
         (id_number("450203", "18000101", 11), "id_number.birth_date"),
     ] {
         let mut body = person_body("无名", "19800101", 11, tianma);
@@ -185,9 +194,9 @@ async fn eight_identical_assignment_posts_at_once_create_exactly_one() {
     let community = app.community_id("450203001001").await;
     let body = json!({"person_id": pid, "community_id": community,
                       "role": "community_sports_administrator", "starts_on": "2025-01-01"});
-    let replies = futures_util::future::join_all((0..8).map(|_| {
-        app.send_json(&app.admin_token, Method::POST, "/assignments", body.clone())
-    }))
+    let replies = futures_util::future::join_all(
+        (0..8).map(|_| app.send_json(&app.admin_token, Method::POST, "/assignments", body.clone())),
+    )
     .await;
     let created = replies.iter().filter(|r| r.status == 201).count();
     let conflicts = replies.iter().filter(|r| r.status == 409).count();
@@ -197,9 +206,7 @@ async fn eight_identical_assignment_posts_at_once_create_exactly_one() {
         "{:?}",
         replies.iter().map(|r| &r.text).collect::<Vec<_>>()
     );
-    let listed = app
-        .get_ok(&format!("/assignments?person_id={pid}"))
-        .await;
+    let listed = app.get_ok(&format!("/assignments?person_id={pid}")).await;
     assert_eq!(listed["total"], 1);
 }
 
@@ -221,7 +228,10 @@ async fn an_assignment_cannot_start_before_the_qualification() {
     let early = assign("2024-11-30").await;
     early.assert_problem(422);
     assert_eq!(early.error_fields(), ["starts_on"]);
-    assert_eq!(early.json["errors"][0]["code"], "assignment.before_qualification");
+    assert_eq!(
+        early.json["errors"][0]["code"],
+        "assignment.before_qualification"
+    );
     assert_eq!(
         app.get_ok("/coverage?as_of=2024-11-30").await["district"]["covered"],
         0,
@@ -291,10 +301,7 @@ async fn an_officer_cannot_make_itself_a_member_account_of_its_people() {
         .get_ok(&format!("/accounts/{}", invited.json["id"]))
         .await;
     assert_eq!(account["email"], "resident@example.cn", "nothing changed");
-    assert_eq!(
-        app.get_ok("/accounts?q=resident").await["total"],
-        1
-    );
+    assert_eq!(app.get_ok("/accounts?q=resident").await["total"], 1);
 }
 
 #[tokio::test]

@@ -412,3 +412,124 @@ async fn only_the_bureau_and_auditors_read_the_outbox() {
         .assert_problem(403);
     app.get("/outbox?status=lost").await.assert_problem(400);
 }
+
+#[tokio::test]
+async fn a_delivered_mail_keeps_no_live_link_in_the_outbox() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with_smtp(&smtp.url()).await;
+    app.send_json(
+        &app.admin_token,
+        Method::POST,
+        "/accounts",
+        json!({"username": "zhao", "role": "auditor", "email": "zhao@example.cn"}),
+    )
+    .await;
+    let token = smtp.wait_for(1, WAIT).await[0].token();
+    let mut stored = String::new();
+    for _ in 0..100 {
+        let row = outbox::Entity::find().one(&app.db).await.unwrap().unwrap();
+        if row.status == MailStatus::Sent {
+            stored = row.body;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(stored.contains("/activate?token=(removed)"), "{stored}");
+    assert!(!stored.contains(&token));
+}
+
+#[tokio::test]
+async fn reset_requests_are_throttled_per_address_and_per_client() {
+    let app = spawn_app().await;
+    app.send_json(
+        &app.admin_token,
+        Method::POST,
+        "/accounts",
+        json!({"username": "qian", "role": "auditor", "email": "qian@example.cn",
+               "password": USER_PASSWORD}),
+    )
+    .await;
+    let ask = |email: &str| {
+        app.send(
+            app.anon(Method::POST, "/auth/password-reset")
+                .json(&json!({"email": email})),
+        )
+    };
+    for _ in 0..10 {
+        assert_eq!(ask("qian@example.cn").await.status, 202);
+    }
+    let resets = outbox::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(resets.len(), 3, "three mails an hour to one address");
+    let flooded = ask("someone-else@example.cn").await;
+    flooded.assert_problem(429);
+    let retry: u64 = flooded.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    assert_eq!(outbox::Entity::find().count(&app.db).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn housekeeping_purges_what_no_rule_needs_and_keeps_the_rest() {
+    use chrono::{TimeDelta, Utc};
+    use fitreg::{entities::login_failure, services::housekeeping};
+    use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter};
+    let app = spawn_app().await;
+    let now = Utc::now();
+    for (name, at) in [
+        ("stale", now - TimeDelta::hours(1)),
+        ("fresh", now - TimeDelta::minutes(1)),
+    ] {
+        login_failure::Entity::insert(login_failure::ActiveModel {
+            username: Set(name.to_owned()),
+            at: Set(at),
+            ..Default::default()
+        })
+        .exec(&app.db)
+        .await
+        .unwrap();
+    }
+    // An invitation whose token is used, and one still waiting.
+    for (name, email) in [
+        ("used", "used@example.cn"),
+        ("waiting", "waiting@example.cn"),
+    ] {
+        app.send_json(
+            &app.admin_token,
+            Method::POST,
+            "/accounts",
+            json!({"username": name, "role": "auditor", "email": email}),
+        )
+        .await;
+    }
+    account_token::Entity::update_many()
+        .col_expr(account_token::Column::UsedAt, Expr::value(now))
+        .filter(account_token::Column::AccountId.eq(2))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let purged = housekeeping::purge(&app.db, now).await.unwrap();
+    assert_eq!(purged.login_failures, 1);
+    assert_eq!(purged.account_tokens, 1);
+    let left: Vec<String> = login_failure::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.username)
+        .collect();
+    assert_eq!(left, ["fresh"]);
+    assert_eq!(
+        account_token::Entity::find().count(&app.db).await.unwrap(),
+        1
+    );
+    // A day later, the waiting invitation (7 days) stays; the admin's session (12 hours) ends.
+    let later = housekeeping::purge(&app.db, now + TimeDelta::days(1))
+        .await
+        .unwrap();
+    assert_eq!(later.account_tokens, 0);
+    assert!(later.sessions >= 1);
+    assert_eq!(later.login_failures, 1);
+}

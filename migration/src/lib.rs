@@ -16,6 +16,7 @@ mod m20261206_000001_create_service_sessions;
 mod m20261207_000001_create_certificates;
 mod m20261208_000001_create_training;
 mod m20261209_000001_create_registrations;
+mod m20261210_000001_create_request_throttle;
 
 /// A plain index over `columns` of `table`, in order.
 pub(crate) fn index<C: IntoIden>(
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_create_certificates::Migration),
             Box::new(m20261208_000001_create_training::Migration),
             Box::new(m20261209_000001_create_registrations::Migration),
+            Box::new(m20261210_000001_create_request_throttle::Migration),
         ]
     }
 }

@@ -212,8 +212,10 @@ impl AuthApi {
 
     /// Ask for a password reset
     ///
-    /// Always answers 202. If an enabled account has this address, it gets a mail with a link that
-    /// works once, for 1 hour.
+    /// Answers 202 whether or not the address is known. If an enabled account has this address,
+    /// it gets a mail with a link that works once, for 1 hour. One address receives at most 3
+    /// such mails an hour (further requests are answered alike and send nothing); one client may
+    /// ask 10 times in 15 minutes, then gets 429 with `Retry-After`.
     #[oai(
         path = "/auth/password-reset",
         method = "post",
@@ -224,9 +226,14 @@ impl AuthApi {
         req: &Request,
         body: JsonBody<ResetRequest>,
     ) -> Result<Accepted, AppError> {
+        let client = req
+            .remote_addr()
+            .as_socket_addr()
+            .map(|a| a.ip().to_string());
         account_tokens::request_reset(
             &self.state.db,
             &body.email,
+            client.as_deref(),
             &self.state.config.public_url,
             request_id(req),
         )

@@ -17,6 +17,7 @@ pub mod person_specialty;
 pub mod policy;
 pub mod qualification;
 pub mod registration;
+pub mod request_throttle;
 pub mod scheduled_run;
 pub mod service_session;
 pub mod session;

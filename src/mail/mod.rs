@@ -397,9 +397,42 @@ pub fn link(public_url: &str, path: &str, token: &str) -> String {
     )
 }
 
+/// A delivered (or given-up) mail's body with the token of every one-time link removed: the
+/// outbox keeps what was sent, but no live link to an account.
+pub fn without_links(body: &str) -> String {
+    const MARK: &str = "token=";
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find(MARK) {
+        let (before, after) = rest.split_at(at + MARK.len());
+        out.push_str(before);
+        let end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(after.len());
+        if end > 0 {
+            out.push_str("(removed)");
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sent_bodies_keep_no_live_token() {
+        let body = "请打开 https://x.example/activate?token=abc123DEF_-9 设置密码。\nhttps://x.example/reset-password?token=ff00";
+        let kept = without_links(body);
+        assert!(!kept.contains("abc123") && !kept.contains("ff00"), "{kept}");
+        assert!(
+            kept.contains("/activate?token=(removed) 设置密码"),
+            "{kept}"
+        );
+        assert_eq!(without_links("no links here"), "no links here");
+    }
 
     #[test]
     fn mails_name_the_account_and_carry_the_link_and_its_expiry() {

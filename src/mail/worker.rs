@@ -186,6 +186,7 @@ async fn record(
     row.claimed_until = Set(None);
     match outcome {
         Ok(()) => {
+            row.body = Set(super::without_links(&mail.body));
             row.status = Set(MailStatus::Sent);
             row.sent_at = Set(Some(now));
             row.last_error = Set(None);
@@ -195,6 +196,7 @@ async fn record(
             let give_up = TimeDelta::from_std(settings.give_up_after).unwrap_or(TimeDelta::days(1));
             let expired = now - mail.created_at >= give_up;
             if failure.permanent || expired {
+                row.body = Set(super::without_links(&mail.body));
                 row.status = Set(MailStatus::Failed);
                 tracing::error!(mail_id = mail.id, error = %failure.message, "mail given up");
             } else {

@@ -7,7 +7,7 @@ use sea_orm::{
     EntityTrait, ExprTrait, QueryFilter, sea_query::Expr,
 };
 
-use super::audit::Entry;
+use super::{audit::Entry, throttle};
 use crate::{
     auth::{Caller, PasswordHasher, token},
     db,
@@ -209,18 +209,40 @@ async fn set_password_with_token(
 }
 
 /// Mails a reset link when an enabled account has this address. The answer is the same either
-/// way, so the endpoint does not tell who has an account.
+/// way, so the endpoint does not tell who has an account. One client may ask
+/// [`throttle::RESET_PER_CLIENT`] times (then 429), and one address receives at most
+/// [`throttle::RESET_PER_ADDRESS`] mails (later requests are answered alike and send nothing),
+/// whether or not an account has it.
 pub async fn request_reset(
     db: &DatabaseConnection,
     raw_email: &str,
+    client: Option<&str>,
     public_url: &str,
     request_id: Option<String>,
 ) -> Result<(), AppError> {
+    let now = Utc::now();
+    let txn = db::begin_write(db).await?;
+    if let Some(client) = client {
+        let key = format!("reset-client:{client}");
+        if let Some(retry_after_secs) =
+            throttle::attempt(&txn, &key, throttle::RESET_PER_CLIENT, now).await?
+        {
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
+    }
     let Ok(email) = Email::parse(raw_email) else {
+        txn.commit().await?;
         return Ok(());
     };
     let email = email.into_inner().to_lowercase();
-    let txn = db::begin_write(db).await?;
+    let address_key = throttle::hashed_key("reset-address", &email);
+    if throttle::attempt(&txn, &address_key, throttle::RESET_PER_ADDRESS, now)
+        .await?
+        .is_some()
+    {
+        txn.commit().await?;
+        return Ok(());
+    }
     let found = account::Entity::find()
         .filter(
             Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(
@@ -231,7 +253,10 @@ pub async fn request_reset(
         .filter(account::Column::Disabled.eq(false))
         .one(&txn)
         .await?;
-    let Some(account) = found else { return Ok(()) };
+    let Some(account) = found else {
+        txn.commit().await?;
+        return Ok(());
+    };
     let recipient = account.email.clone().unwrap_or_default();
     let (token, expires_at) =
         issue(&txn, account.id, TokenPurpose::PasswordReset, RESET_TTL).await?;

@@ -15,6 +15,7 @@ pub mod coverage_export;
 pub mod eligibility;
 pub mod enrollment_export;
 pub mod enrollments;
+pub mod housekeeping;
 pub mod import;
 pub mod list_scope;
 pub mod outbox;
@@ -32,6 +33,7 @@ pub mod session_changes;
 pub mod session_rules;
 pub mod sport_items;
 pub mod spreadsheet;
+pub mod throttle;
 pub mod training;
 
 use sea_orm::{ConnectionTrait, DbErr, PaginatorTrait, SelectorTrait};
