@@ -1164,3 +1164,67 @@ async fn a_correction_is_decided_by_the_sessions_reviewer_or_the_bureau() {
         .await;
     assert_eq!(by_bureau.status, 200, "{}", by_bureau.text);
 }
+
+#[tokio::test]
+async fn a_certificate_whose_session_was_revoked_no_longer_matches_the_record() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let start = ago(50);
+    let logged = app
+        .send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions",
+            session(w.community, start, start + TimeDelta::hours(2)),
+        )
+        .await
+        .json;
+    let id = logged["id"].clone();
+    app.send_json(
+        &w.officer.token,
+        Method::POST,
+        &format!("/service-sessions/{id}/review"),
+        json!({"decision": "approve"}),
+    )
+    .await;
+    let page = app
+        .get_as(
+            &w.member.token,
+            &format!("/people/{}/certificate", w.person_id),
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    // The page prints styled: its policy names the hash of its one inline style.
+    let policy = page.headers["content-security-policy"].to_str().unwrap();
+    let style_start = page.text.find("<style>").unwrap() + "<style>".len();
+    let style_end = page.text.find("</style>").unwrap();
+    let style = &page.text[style_start..style_end];
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
+    assert!(
+        policy.contains(&format!("style-src 'sha256-{hash}'")),
+        "{policy}"
+    );
+    assert!(policy.starts_with("default-src 'none'"), "{policy}");
+    let code_start = page.text.find("<code>").unwrap() + 6;
+    let code = page.text[code_start..code_start + 32].to_owned();
+    let check = || app.send(app.anon(Method::GET, &format!("/certificates/{code}")));
+    let before = check().await;
+    assert_eq!(before.json["matches_record"], true, "{}", before.text);
+    assert_eq!(before.json["record_hours"], 2.0);
+
+    app.send_json(
+        &app.admin_token,
+        Method::POST,
+        &format!("/service-sessions/{id}/revoke"),
+        json!({"note": "重复登记"}),
+    )
+    .await;
+    let after = check().await;
+    assert_eq!(after.status, 200);
+    assert_eq!(after.json["hours"], 2.0, "what the certificate states");
+    assert_eq!(after.json["matches_record"], false);
+    assert_eq!(after.json["record_hours"], 0.0, "what the record holds now");
+    assert_eq!(after.json["record_sessions"], 0);
+}

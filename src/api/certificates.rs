@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::{
-    Object, OpenApi,
+    ApiResponse, Object, OpenApi,
     param::{Path, Query},
     payload::{Html, Json},
 };
@@ -37,6 +37,26 @@ pub struct CertificateCheck {
     pub sessions: i32,
     pub issuer: String,
     pub issued_at: DateTime<Utc>,
+    /// Whether the registry still holds what the certificate states for its period. A session
+    /// revoked or corrected since makes it `false`: the certificate no longer matches the record.
+    pub matches_record: bool,
+    /// The approved hours the record holds for the period now.
+    pub record_hours: f64,
+    /// The approved sessions the record holds for the period now.
+    pub record_sessions: i32,
+}
+
+/// The printable page, with the content security policy that lets its own style apply.
+#[derive(ApiResponse)]
+pub enum CertificatePage {
+    /// The certificate.
+    #[oai(status = 200)]
+    Page(
+        Html<String>,
+        /// Allows the page's inline style, by hash, and nothing else.
+        #[oai(header = "Content-Security-Policy")]
+        String,
+    ),
 }
 
 #[OpenApi(tag = "ApiTags::ServiceSessions")]
@@ -57,7 +77,7 @@ impl CertificatesApi {
         id: Path<i32>,
         from: Query<Option<NaiveDate>>,
         to: Query<Option<NaiveDate>>,
-    ) -> Result<Html<String>, AppError> {
+    ) -> Result<CertificatePage, AppError> {
         let issued = certificates::issue(
             &self.state.db,
             &auth.0,
@@ -67,13 +87,17 @@ impl CertificatesApi {
             &self.state.config.public_url,
         )
         .await?;
-        Ok(Html(certificates::render(&issued)))
+        Ok(CertificatePage::Page(
+            Html(certificates::render(&issued)),
+            certificates::page_policy().to_owned(),
+        ))
     }
 
     /// Verify a certificate
     ///
     /// Open to everyone: confirms the masked name, period and hours of the certificate with this
-    /// code; an unknown code is a 404.
+    /// code, and says whether the record still holds them (`matches_record`, with the hours and
+    /// sessions held now); an unknown code is a 404.
     #[oai(
         path = "/certificates/:code",
         method = "get",
@@ -84,6 +108,7 @@ impl CertificatesApi {
         #[oai(validator(max_length = 64))] code: Path<String>,
     ) -> Result<Json<CertificateCheck>, AppError> {
         let verified = certificates::verify(&self.state.db, &code.0).await?;
+        let matches_record = verified.matches_record();
         let c = verified.certificate;
         Ok(Json(CertificateCheck {
             code: c.code,
@@ -95,6 +120,9 @@ impl CertificatesApi {
             sessions: c.sessions,
             issuer: c.issuer,
             issued_at: c.issued_at,
+            matches_record,
+            record_hours: hours(i64::from(verified.record_quarters)),
+            record_sessions: verified.record_sessions,
         }))
     }
 }

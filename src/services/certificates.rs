@@ -66,14 +66,7 @@ pub async fn issue(
             "must not be after to",
         ));
     }
-    let sessions = service_session::Entity::find()
-        .filter(service_session::Column::PersonId.eq(person_id))
-        .filter(service_session::Column::Status.eq(SessionStatus::Approved))
-        .filter(service_session::Column::StartedAt.gte(start_of_day(from)))
-        .filter(service_session::Column::StartedAt.lt(start_of_day(to.succ_opt().unwrap_or(to))))
-        .order_by_asc(service_session::Column::StartedAt)
-        .all(db)
-        .await?;
+    let sessions = approved_in(db, person_id, from, to).await?;
     let communities: std::collections::HashMap<i32, String> = community::Entity::find()
         .filter(community::Column::Id.is_in(sessions.iter().map(|s| s.community_id)))
         .all(db)
@@ -161,11 +154,39 @@ pub async fn issue(
     })
 }
 
-/// What the public verification shows: no full name, no ID number.
+/// The person's approved sessions that started on the district days `from` to `to`.
+async fn approved_in(
+    db: &DatabaseConnection,
+    person_id: i32,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<service_session::Model>, AppError> {
+    Ok(service_session::Entity::find()
+        .filter(service_session::Column::PersonId.eq(person_id))
+        .filter(service_session::Column::Status.eq(SessionStatus::Approved))
+        .filter(service_session::Column::StartedAt.gte(start_of_day(from)))
+        .filter(service_session::Column::StartedAt.lt(start_of_day(to.succ_opt().unwrap_or(to))))
+        .order_by_asc(service_session::Column::StartedAt)
+        .all(db)
+        .await?)
+}
+
+/// What the public verification shows: no full name, no ID number; and whether the registry
+/// still holds what the certificate states (a session revoked or corrected since changes that).
 #[derive(Debug, Clone)]
 pub struct Verified {
     pub certificate: certificate::Model,
     pub masked_name: String,
+    /// Approved quarter hours and sessions the record holds for the period today.
+    pub record_quarters: i32,
+    pub record_sessions: i32,
+}
+
+impl Verified {
+    pub fn matches_record(&self) -> bool {
+        self.record_quarters == self.certificate.quarters
+            && self.record_sessions == self.certificate.sessions
+    }
 }
 
 pub async fn verify(db: &DatabaseConnection, code: &str) -> Result<Verified, AppError> {
@@ -179,8 +200,11 @@ pub async fn verify(db: &DatabaseConnection, code: &str) -> Result<Verified, App
         .await?
         .ok_or_else(unknown)?;
     let person = people::find(db, found.person_id).await?;
+    let now_held = approved_in(db, found.person_id, found.period_from, found.period_to).await?;
     Ok(Verified {
         masked_name: mask_name(&person.name),
+        record_quarters: now_held.iter().map(|s| s.quarters).sum(),
+        record_sessions: now_held.len() as i32,
         certificate: found,
     })
 }
@@ -245,9 +269,7 @@ pub fn render(issued: &Issued) -> String {
     format!(
         r#"<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>志愿服务记录证明 {number}</title>
-<style>body{{font-family:serif;max-width:800px;margin:2em auto;line-height:1.6}}h1{{text-align:center}}
-table{{width:100%;border-collapse:collapse}}td,th{{border:1px solid #333;padding:4px 6px}}.n{{text-align:right}}
-.meta td{{border:none}}@media print{{.noprint{{display:none}}}}</style></head>
+<style>{style}</style></head>
 <body>
 <h1>志愿服务记录证明</h1>
 <table class="meta">
@@ -279,7 +301,29 @@ table{{width:100%;border-collapse:collapse}}td,th{{border:1px solid #333;padding
         issuer = escape(&c.issuer),
         code = c.code,
         url = escape(&issued.verify_url),
+        style = STYLE,
     )
+}
+
+/// The page's only style, inline so the certificate prints as one file.
+const STYLE: &str = "body{font-family:serif;max-width:800px;margin:2em auto;line-height:1.6}\
+h1{text-align:center}table{width:100%;border-collapse:collapse}\
+td,th{border:1px solid #333;padding:4px 6px}.n{text-align:right}.meta td{border:none}\
+@media print{.noprint{display:none}}";
+
+/// The content security policy of the certificate page: nothing but its own inline style, named
+/// by hash, so browsers print it styled and run nothing.
+pub fn page_policy() -> &'static str {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    use sha2::{Digest, Sha256};
+    static POLICY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    POLICY.get_or_init(|| {
+        format!(
+            "default-src 'none'; style-src 'sha256-{}'; base-uri 'none'; form-action 'none'; \
+             frame-ancestors 'none'",
+            STANDARD.encode(Sha256::digest(STYLE))
+        )
+    })
 }
 
 #[cfg(test)]
