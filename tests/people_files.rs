@@ -444,3 +444,66 @@ async fn an_import_whose_people_were_enrolled_in_a_course_stays() {
         .assert_problem(409);
     assert_eq!(app.get_ok("/people").await["total"], 1);
 }
+
+#[tokio::test]
+async fn specialties_are_imported_by_chinese_name_or_code_with_either_separator() {
+    let app = spawn_app().await;
+    let csv = [
+        HEADER.to_owned(),
+        row("甲", "19800101", 1, ",,,,,,太极拳;健身气功"),
+        row("乙", "19800102", 3, ",,,,,,太极拳、square_dance；排舞"),
+    ]
+    .join("\n");
+    let reply = import(&app, &app.admin_token, csv, "").await;
+    assert_eq!(reply.json["created"], 2, "{}", reply.text);
+    let people = app.get_ok("/people").await;
+    assert_eq!(
+        people["items"][0]["specialties"],
+        serde_json::json!(["qigong", "taichi"])
+    );
+    assert_eq!(
+        people["items"][1]["specialties"],
+        serde_json::json!(["line_dance", "square_dance", "taichi"])
+    );
+    let unknown = import(
+        &app,
+        &app.admin_token,
+        [HEADER.to_owned(), row("丙", "19800103", 5, ",,,,,,魁地奇")].join("\n"),
+        "",
+    )
+    .await;
+    assert_eq!(unknown.json["errors"][0]["field"], "specialties");
+    assert_eq!(unknown.json["errors"][0]["code"], "sport_item.unknown");
+}
+
+#[tokio::test]
+async fn a_cell_holding_a_control_character_is_refused_by_line_and_column() {
+    let app = spawn_app().await;
+    let csv = [HEADER.to_owned(), row("甲\u{0}", "19800101", 1, ",,,,,,")].join("\n");
+    let reply = import(&app, &app.admin_token, csv, "").await;
+    assert_eq!(reply.json["errors"][0]["line"], 2, "{}", reply.text);
+    assert_eq!(reply.json["errors"][0]["field"], "name");
+    assert_eq!(reply.json["errors"][0]["code"], "text.control_character");
+    assert_eq!(app.get_ok("/people").await["total"], 0);
+}
+
+#[tokio::test]
+async fn a_name_that_is_a_formula_is_exported_as_text() {
+    let app = spawn_app().await;
+    let tianma = app.street_id("450203001").await;
+    let mut body = common::person_body("x", "19800101", 11, tianma);
+    body["name"] = serde_json::json!("=HYPERLINK(\"http://e\",\"x\")");
+    let created = app
+        .send_json(&app.admin_token, Method::POST, "/people", body)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let export = app
+        .send(app.request(Method::GET, "/people/export?format=csv"))
+        .await;
+    let text = export.text.trim_start_matches('\u{feff}');
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(&rows[0][1], "'=HYPERLINK(\"http://e\",\"x\")");
+}

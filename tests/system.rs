@@ -5,6 +5,7 @@ mod common;
 
 use common::spawn_app;
 use reqwest::Method;
+use serde_json::json;
 
 #[tokio::test]
 async fn health_reports_ok_with_the_backend_and_version() {
@@ -391,4 +392,156 @@ async fn swagger_ui_is_served_at_docs() {
     assert_eq!(reply.status, 200);
     assert!(reply.content_type().starts_with("text/html"));
     assert!(reply.text.contains("swagger"), "Swagger UI page");
+}
+
+#[tokio::test]
+async fn cors_answers_vary_by_origin() {
+    let test_db = common::TestDb::new().await;
+    let db = fitreg::db::connect(&test_db.url).await.unwrap();
+    fitreg::db::migrate(&db).await.unwrap();
+    fitreg::services::seed::run(&db, None).await.unwrap();
+    let mut config = common::test_config(&test_db.url);
+    config.cors_origins = vec!["https://bureau.example".into()];
+    let app = common::serve_with(test_db, db, config).await;
+    for origin in ["https://bureau.example", "https://evil.example"] {
+        let reply = app
+            .send(
+                app.request(Method::GET, "/streets")
+                    .header("origin", origin),
+            )
+            .await;
+        let vary: Vec<&str> = reply
+            .headers
+            .get_all("vary")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        assert!(
+            vary.iter().any(|v| v.to_lowercase().contains("origin")),
+            "{origin}: {vary:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn swagger_ui_has_a_policy_that_allows_exactly_its_inline_blocks() {
+    use base64::Engine;
+    use sha2::Digest;
+    let app = spawn_app().await;
+    let reply = app.get("/docs").await;
+    assert_eq!(reply.status, 200);
+    let policy = reply.headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.starts_with("default-src 'none'"), "{policy}");
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    let mut rest = reply.text.as_str();
+    let mut scripts = 0;
+    while let Some(start) = rest.find("<script") {
+        let body = &rest[start..];
+        let open_end = body.find('>').unwrap() + 1;
+        let close = body.find("</script>").unwrap();
+        let hash = base64::engine::general_purpose::STANDARD
+            .encode(sha2::Sha256::digest(&body[open_end..close]));
+        assert!(
+            policy.contains(&format!("'sha256-{hash}'")),
+            "script {scripts}"
+        );
+        scripts += 1;
+        rest = &body[close..];
+    }
+    assert!(scripts >= 2, "the bundle and the start script");
+    assert!(
+        reply.text.contains("\"nullable\":true"),
+        "Swagger UI shows the completed document"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_says_what_may_be_null_and_every_status_an_operation_gives() {
+    let app = spawn_app().await;
+    let doc = app.get_ok("/api/v1/openapi.json").await;
+    let account = &doc["components"]["schemas"]["Account"];
+    for field in ["email", "street_id", "person_id", "last_login_at"] {
+        assert_eq!(
+            account["properties"][field]["nullable"], true,
+            "Account.{field}"
+        );
+    }
+    assert!(account["properties"]["id"].get("nullable").is_none());
+    let field = &doc["components"]["schemas"]["ProblemField"];
+    assert!(
+        field["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("code"))
+    );
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.contains_key("503"), "{method} {path} 503");
+            if op.get("requestBody").is_some() {
+                assert!(responses.contains_key("415"), "{method} {path} 415");
+            }
+        }
+    }
+    // And the 415 is what a body without a content type gets.
+    let bare = app
+        .send(app.request(Method::POST, "/courses").body("{}"))
+        .await;
+    bare.assert_problem(415);
+}
+
+#[tokio::test]
+async fn violations_carry_a_stable_code_beside_the_message() {
+    let app = spawn_app().await;
+    let reply = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            "/people",
+            json!({"name": "甲", "id_number": "110105194912310021", "phone": "13800000000",
+                   "street_id": 1}),
+        )
+        .await;
+    reply.assert_problem(422);
+    assert_eq!(reply.json["errors"][0]["field"], "id_number");
+    assert_eq!(reply.json["errors"][0]["code"], "id_number.checksum");
+    assert!(reply.json["errors"][0]["message"].is_string());
+}
+
+#[tokio::test]
+async fn a_database_that_stays_locked_is_a_503_with_retry_after_not_a_500() {
+    use fitreg::error::{AppError, is_overload};
+    use sea_orm::{ConnAcquireErr, ConnectionTrait, Database, DbErr};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("busy.db").display());
+    let holder = Database::connect(&url).await.unwrap();
+    holder
+        .execute_unprepared(
+            "CREATE TABLE t (x INTEGER); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);",
+        )
+        .await
+        .unwrap();
+    let waiter = Database::connect(&url).await.unwrap();
+    waiter
+        .execute_unprepared("PRAGMA busy_timeout = 0")
+        .await
+        .unwrap();
+    let busy = waiter
+        .execute_unprepared("INSERT INTO t VALUES (2)")
+        .await
+        .unwrap_err();
+    assert!(is_overload(&busy), "{busy}");
+    let error = AppError::from(busy);
+    assert_eq!(error.status().as_u16(), 503);
+    let response = fitreg::error::problem_response(&error.into(), Some("r1"));
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let pool_timeout = AppError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
+    assert_eq!(pool_timeout.status().as_u16(), 503);
+    assert_eq!(
+        AppError::from(DbErr::Custom("other".into()))
+            .status()
+            .as_u16(),
+        500
+    );
 }

@@ -160,6 +160,36 @@ fn new_request_id() -> String {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_panic_becomes_a_problem_500_with_the_request_id() {
+        use poem::{EndpointExt, handler};
+        #[handler]
+        fn explode() -> &'static str {
+            panic!("a bug")
+        }
+        let app = explode.around(request_context);
+        let request = Request::builder()
+            .header(REQUEST_ID_HEADER, "req-42")
+            .finish();
+        let response = app.call(request).await.unwrap();
+        assert_eq!(
+            response.status(),
+            poem::http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).unwrap(),
+            crate::error::PROBLEM_JSON
+        );
+        let body = response.into_body().into_string().await.unwrap();
+        let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(problem["status"], 500);
+        assert_eq!(problem["request_id"], "req-42");
+        assert!(
+            !body.contains("a bug"),
+            "the cause stays in the log: {body}"
+        );
+    }
+
     #[test]
     fn request_ids_from_clients_are_checked() {
         assert!(is_sane_request_id("abc-123_X.y:z"));
