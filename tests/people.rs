@@ -275,7 +275,21 @@ async fn qualification_rules_hold() {
     let app = spawn_app().await;
     let tianma = app.street_id("450203001").await;
     let officer = app.user("street_officer", Some(tianma)).await;
-    let young = app.person("少年", "20090601", 61, tianma).await;
+    // Dates relative to today, so the test holds on any day: the young person turns 18
+    // tomorrow (on 29 February, the 1st of March), the adult did long ago.
+    let today = fitreg::domain::time::today();
+    let tomorrow = today.succ_opt().unwrap();
+    let turns_18 = chrono::NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&tomorrow) - 18,
+        chrono::Datelike::month(&tomorrow),
+        chrono::Datelike::day(&tomorrow),
+    )
+    .unwrap_or_else(|| {
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&tomorrow) - 18, 3, 1).unwrap()
+    });
+    let young = app
+        .person("少年", &turns_18.format("%Y%m%d").to_string(), 61, tianma)
+        .await;
     let adult = app.person("成年", "19900601", 63, tianma).await;
     let quals = |id: &serde_json::Value| format!("/people/{id}/qualifications");
 
@@ -284,21 +298,22 @@ async fn qualification_rules_hold() {
             &app.admin_token,
             Method::POST,
             &quals(&young["id"]),
-            json!({"kind": "fitness_volunteer", "certified_on": "2026-05-31"}),
+            json!({"kind": "fitness_volunteer", "certified_on": today}),
         )
         .await;
     too_young.assert_problem(422);
     assert_eq!(too_young.error_fields(), ["certified_on"]);
     assert!(too_young.text.contains("min_age"));
-    let of_age = app
+    let in_future = app
         .send_json(
             &app.admin_token,
             Method::POST,
             &quals(&young["id"]),
-            json!({"kind": "fitness_volunteer", "certified_on": "2027-06-01"}),
+            json!({"kind": "fitness_volunteer", "certified_on": tomorrow}),
         )
         .await;
-    of_age.assert_problem(422);
+    in_future.assert_problem(422);
+    assert_eq!(in_future.json["errors"][0]["code"], "date.in_future");
 
     for (body, field) in [
         (

@@ -519,7 +519,9 @@ fn check_row(
             ));
             None
         }
-        Some(Ok(d)) => Some(d),
+        Some(Ok(d)) => crate::domain::time::check_date("certified_on", d)
+            .map_err(|v| errors.push(v))
+            .ok(),
         Some(Err(_)) => {
             errors.push(FieldViolation::new(
                 "certified_on",

@@ -107,6 +107,8 @@ pub async fn add(
             "date.in_future",
             "must not be in the future",
         ));
+    } else if let Err(v) = crate::domain::time::check_date("certified_on", new.certified_on) {
+        violations.push(v);
     }
     let min_age = policy::get(db).await?.policy.min_age as i32;
     let age = age_on(person.birth_date, new.certified_on);
