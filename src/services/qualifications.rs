@@ -101,18 +101,22 @@ pub async fn add(
     let person = people::find_writable(db, caller, person_id).await?;
     check_grade_right(caller, new.grade)?;
     let mut violations = check_shape(new.kind, new.grade, new.employment);
-    if new.certified_on > today() {
+    let day_ok = if new.certified_on > today() {
         violations.push(FieldViolation::new(
             "certified_on",
             "date.in_future",
             "must not be in the future",
         ));
+        false
     } else if let Err(v) = crate::domain::time::check_date("certified_on", new.certified_on) {
         violations.push(v);
-    }
+        false
+    } else {
+        true
+    };
     let min_age = policy::get(db).await?.policy.min_age as i32;
     let age = age_on(person.birth_date, new.certified_on);
-    if age < min_age {
+    if day_ok && age < min_age {
         violations.push(FieldViolation::new(
             "certified_on",
             "qualification.under_min_age",
