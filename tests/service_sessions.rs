@@ -1228,3 +1228,45 @@ async fn a_certificate_whose_session_was_revoked_no_longer_matches_the_record() 
     assert_eq!(after.json["record_hours"], 0.0, "what the record holds now");
     assert_eq!(after.json["record_sessions"], 0);
 }
+
+#[tokio::test]
+async fn one_key_raced_for_two_people_creates_one_session_and_a_409_never_a_500() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let tianma = app.street_id("450203001").await;
+    let second = app.person("第二人", "19910101", 21, tianma).await["id"]
+        .as_i64()
+        .unwrap();
+    app.qualify(
+        second,
+        json!({"kind": "fitness_volunteer", "certified_on": "2024-01-01"}),
+    )
+    .await;
+    let for_person = |person: i64| {
+        let mut body = session(w.community, ago(8), ago(7));
+        body["person_id"] = json!(person);
+        app.send(
+            app.as_user(&w.officer.token, Method::POST, "/service-sessions")
+                .header("Idempotency-Key", "shared-key")
+                .json(&body),
+        )
+    };
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(for_person(w.person_id), for_person(second));
+        let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+        statuses.sort();
+        assert!(
+            statuses == [201, 409] || statuses == [409, 409],
+            "{statuses:?}: {} / {}",
+            a.text,
+            b.text
+        );
+        for reply in [&a, &b] {
+            if reply.status == 409 {
+                assert_eq!(reply.error_fields(), ["Idempotency-Key"]);
+            }
+        }
+    }
+    let total = app.get_ok("/service-sessions").await["total"].clone();
+    assert_eq!(total, 1, "one session for the key");
+}
