@@ -177,15 +177,17 @@ async fn responses_carry_security_headers_and_no_cors_unless_configured() {
     assert!(reply.headers.get("access-control-allow-origin").is_none());
 }
 
-#[tokio::test]
-async fn configured_origins_get_cors_headers() {
-    let test_db = common::TestDb::new().await;
-    let db = fitreg::db::connect(&test_db.url).await.unwrap();
-    fitreg::db::migrate(&db).await.unwrap();
-    fitreg::services::seed::run(&db, None).await.unwrap();
+/// The app with CORS on for `https://bureau.example`.
+async fn spawn_app_with_cors() -> common::TestApp {
+    let (test_db, db) = common::fresh_db().await;
     let mut config = common::test_config(&test_db.url);
     config.cors_origins = vec!["https://bureau.example".into()];
-    let app = common::serve_with(test_db, db, config).await;
+    common::serve_with(test_db, db, config).await
+}
+
+#[tokio::test]
+async fn configured_origins_get_cors_headers() {
+    let app = spawn_app_with_cors().await;
     let preflight = app
         .send(
             app.anon(Method::OPTIONS, "/streets")
@@ -396,13 +398,7 @@ async fn swagger_ui_is_served_at_docs() {
 
 #[tokio::test]
 async fn cors_answers_vary_by_origin() {
-    let test_db = common::TestDb::new().await;
-    let db = fitreg::db::connect(&test_db.url).await.unwrap();
-    fitreg::db::migrate(&db).await.unwrap();
-    fitreg::services::seed::run(&db, None).await.unwrap();
-    let mut config = common::test_config(&test_db.url);
-    config.cors_origins = vec!["https://bureau.example".into()];
-    let app = common::serve_with(test_db, db, config).await;
+    let app = spawn_app_with_cors().await;
     for origin in ["https://bureau.example", "https://evil.example"] {
         let reply = app
             .send(

@@ -172,9 +172,12 @@ pub async fn create(
     if let (Some(key), Some(hash), Some(account_id)) =
         (idempotency, request_hash, caller.account_id)
     {
+        // Only an expired use of the key makes room: a fresh one, even one committed by a
+        // concurrent request a moment ago, must make this insert fail.
         session_idempotency::Entity::delete_many()
             .filter(session_idempotency::Column::AccountId.eq(account_id))
             .filter(session_idempotency::Column::Key.eq(key.key.as_str()))
+            .filter(session_idempotency::Column::CreatedAt.lte(now - IDEMPOTENCY_TTL))
             .exec(&txn)
             .await?;
         // Two requests with one key for different people are not serialised by the person lock:

@@ -363,6 +363,29 @@ fn changes_of(c: &Correction) -> Map<String, Value> {
     changes
 }
 
+/// Writes a checked draft over the session, with its hours and a new version.
+async fn save_draft(
+    txn: &impl ConnectionTrait,
+    before: &service_session::Model,
+    draft: &Draft<'_>,
+    description: String,
+    now: DateTime<Utc>,
+) -> Result<service_session::Model, AppError> {
+    let mut active: service_session::ActiveModel = before.clone().into();
+    active.community_id = Set(draft.community_id);
+    active.started_at = Set(draft.started_at);
+    active.ended_at = Set(draft.ended_at);
+    if let Some(end) = draft.ended_at {
+        active.quarters = Set(quarter_hours(draft.started_at, end));
+    }
+    active.activity = Set(draft.activity.to_owned());
+    active.participants = Set(draft.participants);
+    active.description = Set(description);
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(now);
+    Ok(active.update(txn).await?)
+}
+
 /// The session as a correction would leave it.
 fn corrected<'a>(session: &'a service_session::Model, c: &'a Correction) -> Draft<'a> {
     Draft {
@@ -470,18 +493,7 @@ pub async fn review_correction(
         let draft = corrected(&session, &changes);
         let description =
             session_rules::check(&txn, &draft, correction_context(&session), now).await?;
-        let mut active: service_session::ActiveModel = session.clone().into();
-        active.started_at = Set(draft.started_at);
-        active.ended_at = Set(draft.ended_at);
-        if let Some(end) = draft.ended_at {
-            active.quarters = Set(quarter_hours(draft.started_at, end));
-        }
-        active.activity = Set(draft.activity.to_owned());
-        active.participants = Set(draft.participants);
-        active.description = Set(description);
-        active.version = Set(session.version + 1);
-        active.updated_at = Set(now);
-        let after = active.update(&txn).await?;
+        let after = save_draft(&txn, &session, &draft, description, now).await?;
         record_history(
             &txn,
             caller,
@@ -563,19 +575,7 @@ pub async fn edit(
     };
     let now = Utc::now();
     let description = session_rules::check(&txn, &draft, context, now).await?;
-    let mut active: service_session::ActiveModel = before.clone().into();
-    active.community_id = Set(draft.community_id);
-    active.started_at = Set(draft.started_at);
-    active.ended_at = Set(draft.ended_at);
-    if let Some(end) = draft.ended_at {
-        active.quarters = Set(quarter_hours(draft.started_at, end));
-    }
-    active.activity = Set(draft.activity.to_owned());
-    active.participants = Set(draft.participants);
-    active.description = Set(description);
-    active.version = Set(before.version + 1);
-    active.updated_at = Set(now);
-    let after = active.update(&txn).await?;
+    let after = save_draft(&txn, &before, &draft, description, now).await?;
     record_history(&txn, caller, "edit", None, &before, &after).await?;
     Entry::new("update", "service_session", id)
         .before(&before)
