@@ -1,5 +1,6 @@
 //! Accounts: creating, listing, reading and changing them within the caller's scope.
 
+use crate::services::person_scope;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait,
@@ -9,7 +10,7 @@ use sea_orm::{
     sea_query::{Expr, Func, LikeExpr},
 };
 
-use super::{PageRequest, Paged, account_tokens, audit::Entry, fetch_page, regions::escape_like};
+use super::{PageRequest, Paged, account_tokens, audit::Entry, fetch_page, query::escape_like};
 use crate::{
     auth::{Caller, PasswordHasher, Target},
     db,
@@ -112,7 +113,7 @@ pub async fn create(
     if let Some(person_id) = new.person_id {
         // Officers create member accounts for the people of their own street only; the account
         // carries the person's street so that street's officers see it.
-        let person = super::people::find(db, person_id).await.map_err(|_| {
+        let person = person_scope::find(db, person_id).await.map_err(|_| {
             AppError::invalid(
                 "person_id",
                 "person.unknown",
@@ -160,7 +161,7 @@ pub async fn create(
     let txn = db::begin_write(db).await?;
     if let (Role::Member, Some(person_id)) = (new.role, new.person_id) {
         // The person row is locked (PostgreSQL) so that two requests cannot both find no account.
-        super::session_rules::lock_person(&txn, person_id).await?;
+        person_scope::lock(&txn, person_id).await?;
         if let Some(existing) = account::Entity::find()
             .filter(account::Column::PersonId.eq(person_id))
             .one(&txn)
@@ -423,7 +424,7 @@ async fn check_scope_fields(
 
 /// The street a person is registered in; an unknown person is a 422 on `person_id`.
 async fn person_street(db: &impl ConnectionTrait, person_id: i32) -> Result<i32, AppError> {
-    super::people::street_of(db, person_id).await.map_err(|_| {
+    person_scope::street_of(db, person_id).await.map_err(|_| {
         AppError::invalid(
             "person_id",
             "person.unknown",

@@ -1,13 +1,14 @@
 //! Assignments: a person serving a community in a role. An assignment is in force on day D
 //! when `starts_on <= D` and (`ends_on` is null or `D < ends_on`).
 
+use crate::services::person_scope;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use super::{PageRequest, Paged, audit::Entry, fetch_page, people};
+use super::{PageRequest, Paged, audit::Entry, fetch_page};
 use crate::{
     auth::{Caller, Target},
     db,
@@ -38,12 +39,6 @@ pub struct AssignmentFilter {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Whose open assignments to end.
-pub enum Scope {
-    Person(i32),
-    Community(i32),
-}
-
 /// The condition "in force on `day`".
 pub fn in_force_on(day: NaiveDate) -> Condition {
     Condition::all()
@@ -65,7 +60,7 @@ pub async fn create(
     let txn = db::begin_write(db).await?;
     // Locked (on PostgreSQL; SQLite serialises writers) so that two identical requests are
     // checked for overlap one after the other: exactly one of them is created.
-    let person = super::session_rules::lock_person(&txn, new.person_id).await?;
+    let person = person_scope::lock(&txn, new.person_id).await?;
     caller.authorize_write(
         Target::Person {
             person_id: person.id,
@@ -214,40 +209,6 @@ pub async fn end(
     Ok(after)
 }
 
-/// Ends today every open assignment of a person (optionally of one role) or of a community,
-/// inside the caller's transaction. An assignment that has not started yet ends on its first day.
-pub async fn end_open(
-    txn: &impl ConnectionTrait,
-    caller: &Caller,
-    scope: Scope,
-    role: Option<QualificationKind>,
-    reason: &str,
-) -> Result<u64, AppError> {
-    let mut open = assignment::Entity::find().filter(assignment::Column::EndsOn.is_null());
-    open = match scope {
-        Scope::Person(id) => open.filter(assignment::Column::PersonId.eq(id)),
-        Scope::Community(id) => open.filter(assignment::Column::CommunityId.eq(id)),
-    };
-    if let Some(role) = role {
-        open = open.filter(assignment::Column::Role.eq(role));
-    }
-    let day = today();
-    let mut ended = 0;
-    for before in open.all(txn).await? {
-        let mut active: assignment::ActiveModel = before.clone().into();
-        active.ends_on = Set(Some(day.max(before.starts_on)));
-        active.end_reason = Set(Some(reason.to_owned()));
-        let after = active.update(txn).await?;
-        Entry::new("end", "assignment", before.id)
-            .before(&before)
-            .after(&after)
-            .record(txn, caller)
-            .await?;
-        ended += 1;
-    }
-    Ok(ended)
-}
-
 pub async fn list(
     db: &DatabaseConnection,
     caller: &Caller,
@@ -292,7 +253,7 @@ async fn visible(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("assignment", id))?;
-    if people::record_readable(db, caller, found.person_id, found.community_id).await? {
+    if person_scope::record_readable(db, caller, found.person_id, found.community_id).await? {
         Ok(found)
     } else {
         Err(AppError::not_found("assignment", id))

@@ -2,13 +2,14 @@
 //! approved sessions in a period, with a unique number and a verification code that anyone can
 //! check without logging in. Each issued certificate is recorded.
 
+use crate::services::person_scope;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
 };
 
-use super::{audit::Entry, people};
+use super::audit::Entry;
 use crate::{
     auth::{Caller, hex},
     db,
@@ -53,7 +54,7 @@ pub async fn issue(
     to: Option<NaiveDate>,
     public_url: &str,
 ) -> Result<Issued, AppError> {
-    let person = people::find_readable(db, caller, person_id).await?;
+    let person = person_scope::find_readable(db, caller, person_id).await?;
     caller.require(caller.role != Role::Auditor, "issue certificates")?;
     let to = to.unwrap_or_else(today);
     let from = from.unwrap_or_else(|| {
@@ -199,7 +200,7 @@ pub async fn verify(db: &DatabaseConnection, code: &str) -> Result<Verified, App
         .one(db)
         .await?
         .ok_or_else(unknown)?;
-    let person = people::find(db, found.person_id).await?;
+    let person = person_scope::find(db, found.person_id).await?;
     let now_held = approved_in(db, found.person_id, found.period_from, found.period_to).await?;
     Ok(Verified {
         masked_name: mask_name(&person.name),

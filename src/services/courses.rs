@@ -416,7 +416,7 @@ pub async fn list(
         select = select.filter(course::Column::StartsOn.lte(to));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", super::regions::escape_like(q));
+        let pattern = format!("%{}%", super::query::escape_like(q));
         select = select
             .filter(Expr::col(course::Column::Title).like(LikeExpr::new(pattern).escape('\\')));
     }

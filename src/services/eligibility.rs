@@ -1,13 +1,14 @@
 //! Grade eligibility: gathers what the registry holds on a person (age, training, service
 //! sessions, registered years) and judges it against the grade's requirements.
 
+use crate::services::person_scope;
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 
-use super::{people, policy, training};
+use super::{policy, training};
 use crate::{
     auth::Caller,
     domain::{
@@ -46,7 +47,7 @@ pub async fn outlook(
     person_id: i32,
     grade: Option<Grade>,
 ) -> Result<Outlook, AppError> {
-    let person = people::find_readable(db, caller, person_id).await?;
+    let person = person_scope::find_readable(db, caller, person_id).await?;
     let current_grade = instructor_qualification(db, person_id)
         .await?
         .and_then(|q| q.grade);

@@ -1,13 +1,14 @@
 //! Enrolments: street offices and the bureau give their people seats in open courses, never more
 //! than the course holds; the bureau records how each person finished.
 
+use crate::services::person_scope;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
-use super::{PageRequest, Paged, audit::Entry, courses, fetch_page, people};
+use super::{PageRequest, Paged, audit::Entry, courses, fetch_page};
 use crate::{
     auth::{Caller, Target},
     db,
@@ -46,12 +47,14 @@ pub async fn enroll(
 ) -> Result<EnrollmentView, AppError> {
     let txn = db::begin_write(db).await?;
     let course = courses::lock(&txn, course_id).await?;
-    let person = people::find(&txn, person_id).await.map_err(|e| match e {
-        AppError::NotFound { .. } => {
-            AppError::invalid("person_id", "person.unknown", "no such person")
-        }
-        other => other,
-    })?;
+    let person = person_scope::find(&txn, person_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound { .. } => {
+                AppError::invalid("person_id", "person.unknown", "no such person")
+            }
+            other => other,
+        })?;
     caller.authorize_write(person_target(&person), "person", person_id)?;
     if course.status != CourseStatus::Open {
         return Err(AppError::conflict(

@@ -1,13 +1,15 @@
 //! Qualifications: recording a person's standing as instructor, volunteer or administrator,
 //! promoting a grade, and revoking with a reason.
 
+use crate::services::open_assignments;
+use crate::services::person_scope;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter,
 };
 
-use super::{assignments, audit::Entry, eligibility, people, policy};
+use super::{audit::Entry, eligibility, policy};
 use crate::{
     auth::Caller,
     db,
@@ -98,7 +100,7 @@ pub async fn add(
     person_id: i32,
     new: NewQualification,
 ) -> Result<qualification::Model, AppError> {
-    let person = people::find_writable(db, caller, person_id).await?;
+    let person = person_scope::find_writable(db, caller, person_id).await?;
     check_grade_right(caller, new.grade)?;
     let mut violations = check_shape(new.kind, new.grade, new.employment);
     let day_ok = if new.certified_on > today() {
@@ -204,7 +206,7 @@ pub async fn update(
     id: i32,
     changes: QualificationChanges,
 ) -> Result<qualification::Model, AppError> {
-    let person = people::find_writable(db, caller, person_id).await?;
+    let person = person_scope::find_writable(db, caller, person_id).await?;
     check_grade_right(caller, changes.grade)?;
     let txn = db::begin_write(db).await?;
     let before = qualification::Entity::find_by_id(id)
@@ -310,10 +312,10 @@ pub async fn update(
         .await?;
     if revoking {
         // Without the qualification the person can no longer serve in that role.
-        assignments::end_open(
+        open_assignments::end_open(
             &txn,
             caller,
-            assignments::Scope::Person(person_id),
+            open_assignments::Scope::Person(person_id),
             Some(before.kind),
             "qualification revoked",
         )

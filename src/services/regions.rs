@@ -1,5 +1,6 @@
 //! Streets and communities: everyone reads them, the bureau adds and changes communities.
 
+use crate::services::open_assignments;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait,
@@ -69,7 +70,7 @@ pub async fn list_communities(
         select = select.filter(community::Column::Kind.eq(kind));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", escape_like(q));
+        let pattern = format!("%{}%", super::query::escape_like(q));
         select = select.filter(
             Expr::col((community::Entity, community::Column::Name))
                 .like(LikeExpr::new(pattern.clone()).escape('\\'))
@@ -117,18 +118,6 @@ fn orphan(community: &community::Model) -> AppError {
         "community {} has no street {}",
         community.id, community.street_id
     ))
-}
-
-/// Escapes `%`, `_` and the escape character itself for a LIKE pattern.
-pub fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A community to add.
@@ -308,10 +297,10 @@ pub async fn update_community(
         .record(&txn, caller)
         .await?;
     if action == "deactivate" {
-        super::assignments::end_open(
+        open_assignments::end_open(
             &txn,
             caller,
-            super::assignments::Scope::Community(id),
+            open_assignments::Scope::Community(id),
             None,
             "community deactivated",
         )

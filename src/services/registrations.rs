@@ -2,13 +2,14 @@
 //! an active instructor qualification during Y and served the policy's hours in Y-1, or approved
 //! against the rule by an officer's decision with a note. One registration per person and year.
 
+use crate::services::person_scope;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::{PageRequest, Paged, audit::Entry, eligibility, fetch_page, people, policy};
+use super::{PageRequest, Paged, audit::Entry, eligibility, fetch_page, policy};
 use crate::{
     auth::Caller,
     db,
@@ -45,7 +46,7 @@ pub async fn register(
     person_id: i32,
     new: NewRegistration,
 ) -> Result<registration::Model, AppError> {
-    people::find_writable(db, caller, person_id).await?;
+    person_scope::find_writable(db, caller, person_id).await?;
     let note = new
         .note
         .map(|n| n.trim().to_owned())
@@ -192,7 +193,7 @@ pub async fn list(
     person_id: i32,
     page: PageRequest,
 ) -> Result<Paged<registration::Model>, AppError> {
-    people::find_readable(db, caller, person_id).await?;
+    person_scope::find_readable(db, caller, person_id).await?;
     let select = registration::Entity::find()
         .filter(registration::Column::PersonId.eq(person_id))
         .order_by_desc(registration::Column::Year);

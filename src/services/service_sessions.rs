@@ -1,6 +1,7 @@
 //! Service sessions: instructors and volunteers log what they ran, the street office or the
 //! bureau reviews it, and approved hours add up (DOMAIN.md section 3).
 
+use crate::services::person_scope;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -8,7 +9,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::{PageRequest, Paged, audit::Entry, fetch_page, list_scope, people, session_rules};
+use super::{PageRequest, Paged, audit::Entry, fetch_page, list_scope, session_rules};
 use crate::{
     auth::{Caller, Target, hex},
     db,
@@ -93,7 +94,7 @@ pub async fn create(
     caller.require(caller.role != Role::Auditor, "log service sessions")?;
     let now = Utc::now();
     let txn = db::begin_write(db).await?;
-    let person = session_rules::lock_person(&txn, person_id).await?;
+    let person = person_scope::lock(&txn, person_id).await?;
     let target = Target::Person {
         person_id,
         street_id: person.street_id,
@@ -218,7 +219,7 @@ pub async fn get(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("service session", id))?;
-    if people::record_readable(db, caller, found.person_id, found.community_id).await? {
+    if person_scope::record_readable(db, caller, found.person_id, found.community_id).await? {
         Ok(found)
     } else {
         Err(AppError::not_found("service session", id))
@@ -378,7 +379,7 @@ pub(super) async fn notify_corrected(
     txn: &impl ConnectionTrait,
     session: &service_session::Model,
 ) -> Result<(), AppError> {
-    let person = people::find(txn, session.person_id).await?;
+    let person = person_scope::find(txn, session.person_id).await?;
     let Some(email) = person.email.as_deref() else {
         return Ok(());
     };
@@ -401,7 +402,7 @@ async fn notify(
     txn: &impl ConnectionTrait,
     session: &service_session::Model,
 ) -> Result<(), AppError> {
-    let person = people::find(txn, session.person_id).await?;
+    let person = person_scope::find(txn, session.person_id).await?;
     let Some(email) = person.email.as_deref() else {
         return Ok(());
     };
@@ -513,7 +514,7 @@ pub async fn summary(
     person_id: i32,
     year: i32,
 ) -> Result<Summary, AppError> {
-    people::find_readable(db, caller, person_id).await?;
+    person_scope::find_readable(db, caller, person_id).await?;
     let start = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
         .ok_or_else(|| AppError::invalid("year", "year.out_of_range", "is out of range"))?;
     let end = chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1)

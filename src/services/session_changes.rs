@@ -2,6 +2,7 @@
 //! check-out at the server's clock (closed at 12 hours and flagged when left open), corrections of
 //! approved sessions accepted by their reviewer, and the history that keeps every change.
 
+use crate::services::person_scope;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -82,7 +83,7 @@ pub async fn check_in(
         }
     };
     let txn = db::begin_write(db).await?;
-    session_rules::lock_person(&txn, person_id).await?;
+    person_scope::lock(&txn, person_id).await?;
     let now = Utc::now();
     let draft = Draft {
         person_id,
@@ -550,7 +551,7 @@ pub async fn edit(
     let owner = caller.person_id == Some(before.person_id)
         || (caller.account_id.is_some() && caller.account_id == before.created_by);
     caller.require(owner, "edit a session you did not log")?;
-    session_rules::lock_person(&txn, before.person_id).await?;
+    person_scope::lock(&txn, before.person_id).await?;
     AppError::check_version(edit.expected_version, before.version)?;
     if before.status != SessionStatus::Pending || before.ended_at.is_none() {
         return Err(AppError::conflict(

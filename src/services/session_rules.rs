@@ -4,10 +4,7 @@
 //! [`check`]; no path codes a rule of its own.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::LockType,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::{
     domain::{
@@ -16,7 +13,7 @@ use crate::{
         text,
         time::{check_instant, district_offset},
     },
-    entities::{community, person, qualification, service_session, sport_item},
+    entities::{community, qualification, service_session, sport_item},
     error::AppError,
 };
 
@@ -245,22 +242,6 @@ pub async fn overlapping(
         select = select.filter(service_session::Column::Id.ne(id));
     }
     Ok(select.one(txn).await?)
-}
-
-/// The person row, locked for the rest of the transaction on PostgreSQL so that two writes for
-/// one person are checked one after the other (SQLite serialises writers already).
-pub async fn lock_person(
-    txn: &impl ConnectionTrait,
-    person_id: i32,
-) -> Result<person::Model, AppError> {
-    let mut select = person::Entity::find_by_id(person_id);
-    if txn.get_database_backend() == DbBackend::Postgres {
-        select = select.lock(LockType::Update);
-    }
-    select
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::invalid("person_id", "person.unknown", "no such person"))
 }
 
 /// Whether the person held a qualification on the district day of `at`: certified by then and not

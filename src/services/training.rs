@@ -1,12 +1,12 @@
 //! A person's training record (学时): every course they took part in with its result, their
 //! credited hours in total and per year, and the hours that count toward a grade.
 
+use crate::services::person_scope;
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::people;
 use crate::{
     auth::Caller,
     domain::{
@@ -34,7 +34,7 @@ pub async fn transcript(
     caller: &Caller,
     person_id: i32,
 ) -> Result<Transcript, AppError> {
-    people::find_readable(db, caller, person_id).await?;
+    person_scope::find_readable(db, caller, person_id).await?;
     let mut items = seats(db, person_id).await?;
     items.sort_by_key(|(_, course)| std::cmp::Reverse((course.starts_on, course.id)));
     let mut total_quarters = 0;

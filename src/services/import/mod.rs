@@ -1,0 +1,140 @@
+//! Bulk enrolment from CSV (DOMAIN.md section 8). A file is read (`read`), each row checked into
+//! a typed [`check::Row`] against lookups loaded with a constant number of queries (`check`),
+//! then written in chunks in one transaction (`write`): all or nothing unless `partial`, nothing
+//! at all on a dry run. An existing person (same ID number) gains the row's qualification and
+//! assignment. An import can be undone while nothing new hangs on it (`undo`).
+
+mod check;
+mod lookups;
+mod read;
+mod undo;
+mod write;
+
+use std::collections::HashMap;
+
+use sea_orm::DatabaseConnection;
+
+pub use undo::undo;
+
+use super::audit::Entry;
+use crate::{
+    auth::{Caller, hex},
+    db,
+    domain::{FieldViolation, account::Role, time::today},
+    error::AppError,
+};
+
+/// Largest CSV upload.
+pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
+/// Rows written per statement.
+pub(crate) const CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Check and count, write nothing.
+    pub dry_run: bool,
+    /// Write the good rows and report the bad ones, instead of all or nothing.
+    pub partial: bool,
+}
+
+/// A problem with one cell of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    /// Set when rows were written; `DELETE /imports/{id}` undoes them.
+    pub import_id: Option<String>,
+    pub dry_run: bool,
+    pub created: usize,
+    pub updated: usize,
+    pub errors: Vec<RowError>,
+}
+
+pub async fn import(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    body: &[u8],
+    options: ImportOptions,
+) -> Result<ImportReport, AppError> {
+    caller.require(
+        matches!(caller.role, Role::BureauAdmin | Role::StreetOfficer),
+        "import people",
+    )?;
+    let records = read::read_csv(body)?;
+    let mut errors = Vec::new();
+    let context = lookups::Lookups::load(db, &records).await?;
+    let today = today();
+
+    let mut rows = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for cells in &records {
+        let mut row_errors: Vec<FieldViolation> = cells
+            .values
+            .iter()
+            .filter(|(_, value)| value.chars().any(crate::domain::text::is_forbidden_control))
+            .map(|(column, _)| {
+                FieldViolation::new(
+                    *column,
+                    "text.control_character",
+                    "must not contain control characters",
+                )
+            })
+            .collect();
+        row_errors.sort_by(|a, b| a.field.cmp(&b.field));
+        let row = if row_errors.is_empty() {
+            check::check_row(cells, &context, caller, today, &mut row_errors)
+        } else {
+            None
+        };
+        if let Some(row) = &row
+            && let Some(first) = seen.insert(row.id_number.as_str().to_owned(), cells.line)
+        {
+            row_errors.push(FieldViolation::new(
+                "id_number",
+                "import.duplicate_row",
+                format!("duplicate of line {first}"),
+            ));
+        }
+        if row_errors.is_empty() {
+            rows.extend(row);
+        } else {
+            errors.extend(row_errors.into_iter().map(|v| RowError {
+                line: cells.line,
+                field: v.field,
+                code: v.code,
+                message: v.message,
+            }));
+        }
+    }
+    let mut report = ImportReport {
+        dry_run: options.dry_run,
+        errors,
+        ..Default::default()
+    };
+    if (!report.errors.is_empty() && !options.partial) || rows.is_empty() {
+        return Ok(report);
+    }
+
+    let import_id = hex(&rand::random::<[u8; 12]>());
+    let txn = db::begin_write(db).await?;
+    let (created, updated) = write::write_rows(&txn, caller, &import_id, &rows, &context).await?;
+    report.created = created;
+    report.updated = updated;
+    if options.dry_run {
+        txn.rollback().await?;
+        return Ok(report);
+    }
+    Entry::new("import", "people_import", &import_id)
+        .after(&serde_json::json!({"created": created, "updated": updated, "rejected_rows": report.errors.len()}))
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    report.import_id = Some(import_id);
+    Ok(report)
+}
