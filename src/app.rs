@@ -106,7 +106,7 @@ async fn close_stale_check_ins(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
-        match crate::services::session_changes::close_stale(&db, chrono::Utc::now()).await {
+        match crate::services::service_sessions::close_stale(&db, chrono::Utc::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "closed check-ins left open for 12 hours"),
             Err(err) => tracing::warn!(error = %err, "closing stale check-ins failed"),

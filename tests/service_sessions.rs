@@ -667,7 +667,7 @@ async fn a_check_in_left_open_is_closed_at_twelve_hours_and_flagged() {
     let id = opened.json["id"].as_i64().unwrap();
     let later = Utc::now() + TimeDelta::hours(13);
     assert_eq!(
-        fitreg::services::session_changes::close_stale(&app.db, later)
+        fitreg::services::service_sessions::close_stale(&app.db, later)
             .await
             .unwrap(),
         1
@@ -678,7 +678,7 @@ async fn a_check_in_left_open_is_closed_at_twelve_hours_and_flagged() {
     let history = app.get_ok(&format!("/service-sessions/{id}/history")).await;
     assert_eq!(history[0]["action"], "auto_close");
     assert_eq!(
-        fitreg::services::session_changes::close_stale(&app.db, later)
+        fitreg::services::service_sessions::close_stale(&app.db, later)
             .await
             .unwrap(),
         0

@@ -1,7 +1,7 @@
 //! `/service-sessions`: logging, listing, reviewing, withdrawing and revoking service sessions,
 //! and `/people/{id}/service-summary`.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use poem_openapi::{
     ApiResponse, Enum, Object, OpenApi,
     param::{Header, Path, Query},
@@ -12,17 +12,12 @@ use super::{ApiTags, Page, auth::BearerAuth, json::JsonBody, pagination::page_re
 use crate::{
     app::AppState,
     domain::{
-        hours::{hours, star_level},
-        person::{QualificationKind, QualificationStatus, SessionSource, SessionStatus},
-        time::district_offset,
+        hours::hours,
+        person::{SessionSource, SessionStatus},
     },
     entities::service_session,
     error::AppError,
-    services::{
-        people, policy,
-        service_sessions::{self, Created, Decision, Idempotency, NewSession, SessionFilter},
-        session_changes,
-    },
+    services::service_sessions::{self, Created, Decision, Idempotency, NewSession, SessionFilter},
 };
 
 pub struct ServiceSessionsApi {
@@ -175,6 +170,28 @@ pub struct ServiceSummary {
     /// instructor nor a volunteer qualification.
     pub annual_requirement_hours: Option<f64>,
     pub meets_annual_requirement: Option<bool>,
+}
+
+impl BulkReviewResult {
+    fn new(id: i32, outcome: Result<service_session::Model, AppError>) -> Self {
+        match outcome {
+            Ok(session) => Self {
+                id,
+                status: 200,
+                session: Some(session.into()),
+                error: None,
+            },
+            Err(err) => {
+                let problem = err.problem();
+                Self {
+                    id,
+                    status: problem.status,
+                    session: None,
+                    error: Some(problem.detail),
+                }
+            }
+        }
+    }
 }
 
 /// Changes to a pending session; absent fields stay as they are.
@@ -361,7 +378,7 @@ impl ServiceSessionsApi {
         body: JsonBody<SessionPatch>,
     ) -> Result<Json<ServiceSession>, AppError> {
         let body = body.0;
-        let edit = session_changes::Edit {
+        let edit = service_sessions::Edit {
             community_id: body.community_id,
             started_at: body.started_at,
             ended_at: body.ended_at,
@@ -371,7 +388,7 @@ impl ServiceSessionsApi {
             expected_version: super::expected_version(if_match.0.as_deref(), body.version)?,
         };
         Ok(Json(
-            session_changes::edit(&self.state.db, &auth.0, id.0, edit)
+            service_sessions::edit(&self.state.db, &auth.0, id.0, edit)
                 .await?
                 .into(),
         ))
@@ -416,35 +433,20 @@ impl ServiceSessionsApi {
         auth: BearerAuth,
         body: JsonBody<BulkReviewRequest>,
     ) -> Result<Json<Vec<BulkReviewResult>>, AppError> {
-        let mut results = Vec::with_capacity(body.ids.len());
-        for id in &body.ids {
-            let outcome = service_sessions::review(
-                &self.state.db,
-                &auth.0,
-                *id,
-                body.decision.into(),
-                body.note.as_deref(),
-            )
-            .await;
-            results.push(match outcome {
-                Ok(session) => BulkReviewResult {
-                    id: *id,
-                    status: 200,
-                    session: Some(session.into()),
-                    error: None,
-                },
-                Err(err) => {
-                    let problem = err.problem();
-                    BulkReviewResult {
-                        id: *id,
-                        status: problem.status,
-                        session: None,
-                        error: Some(problem.detail),
-                    }
-                }
-            });
-        }
-        Ok(Json(results))
+        let outcomes = service_sessions::review_many(
+            &self.state.db,
+            &auth.0,
+            &body.ids,
+            body.decision.into(),
+            body.note.as_deref(),
+        )
+        .await;
+        Ok(Json(
+            outcomes
+                .into_iter()
+                .map(|(id, outcome)| BulkReviewResult::new(id, outcome))
+                .collect(),
+        ))
     }
 
     /// Withdraw a pending session
@@ -505,41 +507,16 @@ impl ServiceSessionsApi {
         #[oai(validator(minimum(value = "1900"), maximum(value = "2099")))]
         year: Query<Option<i32>>,
     ) -> Result<Json<ServiceSummary>, AppError> {
-        let year = year
-            .0
-            .unwrap_or_else(|| Utc::now().with_timezone(&district_offset()).year());
-        let summary = service_sessions::summary(&self.state.db, &auth.0, id.0, year).await?;
-        let rules = policy::get(&self.state.db).await?.policy;
-        let kinds: Vec<QualificationKind> = people::load_qualifications(&self.state.db, &[id.0])
-            .await?
-            .remove(&id.0)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|q| q.status == QualificationStatus::Active)
-            .map(|q| q.kind)
-            .collect();
-        let requirement = [
-            kinds
-                .contains(&QualificationKind::SocialSportsInstructor)
-                .then_some(rules.instructor_annual_hours),
-            kinds
-                .contains(&QualificationKind::FitnessVolunteer)
-                .then_some(rules.volunteer_annual_hours),
-        ]
-        .into_iter()
-        .flatten()
-        .reduce(f64::max);
-        let approved = hours(summary.approved_quarters);
-        let lifetime = hours(summary.lifetime_quarters);
+        let summary = service_sessions::summary(&self.state.db, &auth.0, id.0, year.0).await?;
         Ok(Json(ServiceSummary {
-            year,
-            approved_hours: approved,
+            year: summary.year,
+            approved_hours: hours(summary.approved_quarters),
             pending_hours: hours(summary.pending_quarters),
             sessions: summary.sessions,
-            lifetime_hours: lifetime,
-            star_level: star_level(lifetime, &rules.star_thresholds),
-            annual_requirement_hours: requirement,
-            meets_annual_requirement: requirement.map(|r| approved >= r),
+            lifetime_hours: hours(summary.lifetime_quarters),
+            star_level: summary.star_level,
+            annual_requirement_hours: summary.annual_requirement_hours,
+            meets_annual_requirement: summary.meets_annual_requirement(),
         }))
     }
 }

@@ -8,7 +8,7 @@ use crate::{
     app::AppState,
     entities::{session_correction, session_history},
     error::AppError,
-    services::session_changes::{self, Correction},
+    services::service_sessions::{self, Correction},
 };
 
 pub struct SessionChangesApi {
@@ -164,7 +164,7 @@ impl SessionChangesApi {
         body: JsonBody<CheckInRequest>,
     ) -> Result<CheckedIn, AppError> {
         let session =
-            session_changes::check_in(&self.state.db, &auth.0, body.community_id, &body.activity)
+            service_sessions::check_in(&self.state.db, &auth.0, body.community_id, &body.activity)
                 .await?;
         Ok(CheckedIn::Created(Json(session.into())))
     }
@@ -184,7 +184,7 @@ impl SessionChangesApi {
         body: JsonBody<CheckOutRequest>,
     ) -> Result<Json<ServiceSession>, AppError> {
         let body = body.0;
-        let session = session_changes::check_out(
+        let session = service_sessions::check_out(
             &self.state.db,
             &auth.0,
             id.0,
@@ -219,7 +219,7 @@ impl SessionChangesApi {
             reason: body.reason,
         };
         let filed =
-            session_changes::request_correction(&self.state.db, &auth.0, id.0, correction).await?;
+            service_sessions::request_correction(&self.state.db, &auth.0, id.0, correction).await?;
         Ok(CorrectionFiled::Created(Json(filed.into())))
     }
 
@@ -239,7 +239,7 @@ impl SessionChangesApi {
         body: JsonBody<CorrectionReviewRequest>,
     ) -> Result<Json<SessionCorrection>, AppError> {
         let accept = body.decision == CorrectionDecision::Accept;
-        let reviewed = session_changes::review_correction(
+        let reviewed = service_sessions::review_correction(
             &self.state.db,
             &auth.0,
             id.0,
@@ -263,7 +263,7 @@ impl SessionChangesApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> Result<Json<Vec<HistoryEntry>>, AppError> {
-        let entries = session_changes::history(&self.state.db, &auth.0, id.0).await?;
+        let entries = service_sessions::history(&self.state.db, &auth.0, id.0).await?;
         Ok(Json(entries.into_iter().map(HistoryEntry::from).collect()))
     }
 }

@@ -49,6 +49,34 @@ pub fn check_year(field: &str, year: i32) -> Result<i32, FieldViolation> {
     }
 }
 
+/// The district day an instant falls on.
+pub fn day_of(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&district_offset()).date_naive()
+}
+
+/// The current year in the district.
+pub fn current_year() -> i32 {
+    today().year()
+}
+
+/// The first and last day of a year, when the year is representable.
+pub fn year_days(year: i32) -> Option<(NaiveDate, NaiveDate)> {
+    Some((
+        NaiveDate::from_ymd_opt(year, 1, 1)?,
+        NaiveDate::from_ymd_opt(year, 12, 31)?,
+    ))
+}
+
+/// The instants from the start of the district day `from` to the end of the day `to`
+/// (inclusive days, exclusive end instant).
+pub fn days_span(from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let end = to
+        .succ_opt()
+        .map(start_of_day)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    (start_of_day(from), end)
+}
+
 /// The first instant of a district year and of the next one.
 pub fn year_bounds(year: i32) -> (DateTime<Utc>, DateTime<Utc>) {
     let first = |y: i32| {
@@ -100,6 +128,21 @@ mod tests {
         let (from, to) = year_bounds(2026);
         assert_eq!(from.to_rfc3339(), "2025-12-31T16:00:00+00:00");
         assert_eq!(to.to_rfc3339(), "2026-12-31T16:00:00+00:00");
+    }
+
+    #[test]
+    fn an_instant_falls_on_its_district_day() {
+        let late: DateTime<Utc> = "2026-12-31T16:30:00Z".parse().unwrap();
+        assert_eq!(day_of(late), NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+        let (from, to) = days_span(
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        );
+        assert_eq!((to - from).num_hours(), 24);
+        assert_eq!(
+            year_days(2026).unwrap().1,
+            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::{
         hours::hours,
         id_number::mask,
         person::SessionStatus,
-        time::{district_offset, start_of_day, today},
+        time::{days_span, today},
     },
     entities::{account, certificate, community, person, service_session, sport_item, street},
     error::AppError,
@@ -84,7 +84,7 @@ pub async fn issue(
     let lines: Vec<Line> = sessions
         .iter()
         .map(|s| Line {
-            date: s.started_at.with_timezone(&district_offset()).date_naive(),
+            date: crate::domain::time::day_of(s.started_at),
             community: communities
                 .get(&s.community_id)
                 .cloned()
@@ -162,11 +162,12 @@ async fn approved_in(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<service_session::Model>, AppError> {
+    let (start, end) = days_span(from, to);
     Ok(service_session::Entity::find()
         .filter(service_session::Column::PersonId.eq(person_id))
         .filter(service_session::Column::Status.eq(SessionStatus::Approved))
-        .filter(service_session::Column::StartedAt.gte(start_of_day(from)))
-        .filter(service_session::Column::StartedAt.lt(start_of_day(to.succ_opt().unwrap_or(to))))
+        .filter(service_session::Column::StartedAt.gte(start))
+        .filter(service_session::Column::StartedAt.lt(end))
         .order_by_asc(service_session::Column::StartedAt)
         .all(db)
         .await?)
@@ -291,7 +292,7 @@ pub fn render(issued: &Issued) -> String {
 </body></html>
 "#,
         number = escape(c.number.as_deref().unwrap_or_default()),
-        issued = c.issued_at.with_timezone(&district_offset()).date_naive(),
+        issued = crate::domain::time::day_of(c.issued_at),
         name = escape(&p.name),
         id_number = mask(&p.id_number),
         person_id = p.id,

@@ -15,7 +15,7 @@ use crate::{
         careers::{Facts, RegistrationStatus, Requirement, requirements},
         person::{Grade, QualificationKind, QualificationStatus, SessionStatus, age_on},
         policy::Policy,
-        time::{start_of_day, today},
+        time::today,
     },
     entities::{person, qualification, registration, service_session},
     error::AppError,
@@ -124,12 +124,12 @@ async fn approved_sessions_before(
         .checked_sub_months(Months::new(12))
         .ok_or_else(|| AppError::invalid("as_of", "date.out_of_range", "is out of range"))?
         + TimeDelta::days(1);
-    let until = as_of + TimeDelta::days(1);
+    let (start, end) = crate::domain::time::days_span(from, as_of);
     let count = service_session::Entity::find()
         .filter(service_session::Column::PersonId.eq(person_id))
         .filter(service_session::Column::Status.eq(SessionStatus::Approved))
-        .filter(service_session::Column::StartedAt.gte(start_of_day(from)))
-        .filter(service_session::Column::StartedAt.lt(start_of_day(until)))
+        .filter(service_session::Column::StartedAt.gte(start))
+        .filter(service_session::Column::StartedAt.lt(end))
         .count(db)
         .await?;
     Ok(count as i64)

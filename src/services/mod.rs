@@ -32,8 +32,6 @@ pub mod registrations;
 pub mod schedule;
 pub mod seed;
 pub mod service_sessions;
-pub mod session_changes;
-pub mod session_rules;
 pub mod sport_items;
 pub mod spreadsheet;
 pub mod throttle;

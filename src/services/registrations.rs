@@ -18,7 +18,7 @@ use crate::{
         careers::{RegistrationStatus, registration_shortfalls},
         hours::hours,
         person::{QualificationKind, QualificationStatus, SessionStatus},
-        time::{start_of_day, today},
+        time::{start_of_day, today, year_bounds, year_days},
     },
     entities::{qualification, registration, service_session},
     error::AppError,
@@ -207,10 +207,7 @@ async fn qualified_during(
     person_id: i32,
     year: i32,
 ) -> Result<bool, AppError> {
-    let (Some(first), Some(last)) = (
-        NaiveDate::from_ymd_opt(year, 1, 1),
-        NaiveDate::from_ymd_opt(year, 12, 31),
-    ) else {
+    let Some((first, last)) = year_days(year) else {
         return Ok(false);
     };
     let held = qualification::Entity::find()
@@ -231,19 +228,17 @@ pub async fn served_quarters(
     person_id: i32,
     year: i32,
 ) -> Result<i64, AppError> {
-    let (Some(first), Some(next)) = (
-        NaiveDate::from_ymd_opt(year, 1, 1),
-        NaiveDate::from_ymd_opt(year + 1, 1, 1),
-    ) else {
+    if year_days(year).is_none() {
         return Ok(0);
-    };
+    }
+    let (start, end) = year_bounds(year);
     let total: Option<i64> = service_session::Entity::find()
         .select_only()
         .column_as(service_session::Column::Quarters.sum(), "quarters")
         .filter(service_session::Column::PersonId.eq(person_id))
         .filter(service_session::Column::Status.eq(SessionStatus::Approved))
-        .filter(service_session::Column::StartedAt.gte(start_of_day(first)))
-        .filter(service_session::Column::StartedAt.lt(start_of_day(next)))
+        .filter(service_session::Column::StartedAt.gte(start))
+        .filter(service_session::Column::StartedAt.lt(end))
         .into_tuple()
         .one(db)
         .await?

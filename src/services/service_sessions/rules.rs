@@ -11,7 +11,7 @@ use crate::{
         FieldViolation,
         person::{QualificationStatus, SessionStatus},
         text,
-        time::{check_instant, district_offset},
+        time::check_instant,
     },
     entities::{community, qualification, service_session, sport_item},
     error::AppError,
@@ -215,6 +215,19 @@ async fn activity_known(txn: &impl ConnectionTrait, code: &str) -> Result<bool, 
         .is_some())
 }
 
+/// A stored session as a draft of the rules.
+pub fn draft_of(session: &service_session::Model) -> Draft<'_> {
+    Draft {
+        person_id: session.person_id,
+        community_id: session.community_id,
+        started_at: session.started_at,
+        ended_at: session.ended_at,
+        activity: &session.activity,
+        participants: session.participants,
+        description: &session.description,
+    }
+}
+
 /// Another pending or approved session of the person that overlaps `[start, end)` (an open end
 /// reaches forever), except `except`.
 pub async fn overlapping(
@@ -251,7 +264,7 @@ pub async fn qualified_at(
     person_id: i32,
     at: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let day = at.with_timezone(&district_offset()).date_naive();
+    let day = crate::domain::time::day_of(at);
     let held = qualification::Entity::find()
         .filter(qualification::Column::PersonId.eq(person_id))
         .filter(qualification::Column::CertifiedOn.lte(day))
