@@ -81,6 +81,7 @@ type Apis = (
     (
         people_files::PeopleFilesApi,
         people::PeopleApi,
+        people::QualificationsApi,
         assignments::AssignmentsApi,
         coverage::CoverageApi,
     ),
@@ -112,6 +113,7 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
         (
             people_files::PeopleFilesApi::new(state),
             people::PeopleApi::new(state),
+            people::QualificationsApi::new(state),
             assignments::AssignmentsApi::new(state),
             coverage::CoverageApi::new(state),
         ),

@@ -56,7 +56,10 @@ fn unknown_region(code: &str) -> FieldViolation {
 
 /// A checked 18-character resident ID number, upper-case.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdNumber(String);
+pub struct IdNumber {
+    number: String,
+    birth: NaiveDate,
+}
 
 impl IdNumber {
     /// Parses and checks a number. The first six digits must be a GB/T 2260 address code, retired
@@ -116,23 +119,23 @@ impl IdNumber {
                 "the birth date in the number is before 1880: nobody alive was born then",
             ));
         }
-        Ok(Self(number))
+        Ok(Self { number, birth })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.number
     }
 
     pub fn into_inner(self) -> String {
-        self.0
+        self.number
     }
 
     pub fn birth_date(&self) -> NaiveDate {
-        NaiveDate::parse_from_str(&self.0[6..14], "%Y%m%d").expect("checked on parse")
+        self.birth
     }
 
     pub fn gender(&self) -> Gender {
-        let sequence = self.0.as_bytes()[16] - b'0';
+        let sequence = self.number.as_bytes()[16] - b'0';
         if sequence % 2 == 1 {
             Gender::Male
         } else {

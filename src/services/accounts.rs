@@ -101,13 +101,10 @@ pub async fn create(
             "is required to invite an account created without a password",
         ));
     }
-    if !violations.is_empty() {
+    let (Some(username), true) = (username, violations.is_empty()) else {
         return Err(AppError::violations(violations));
-    }
-    let (username, mut email) = (
-        username.expect("checked above"),
-        email.map(Email::into_inner),
-    );
+    };
+    let mut email = email.map(Email::into_inner);
     check_scope_fields(db, new.role, new.street_id, new.person_id).await?;
     let mut street_id = new.street_id;
     if let Some(person_id) = new.person_id {

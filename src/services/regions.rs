@@ -187,9 +187,9 @@ pub async fn create_community(
             "cannot be derived from the code: give community or village",
         ));
     }
-    if !violations.is_empty() {
+    let (Some(kind), true) = (kind, violations.is_empty()) else {
         return Err(AppError::violations(violations));
-    }
+    };
 
     let txn = db::begin_write(db).await?;
     if community::Entity::find()
@@ -210,7 +210,7 @@ pub async fn create_community(
         code: Set(code),
         official_name: Set(official_name.unwrap_or_else(|| name.clone())),
         name: Set(name),
-        kind: Set(kind.expect("checked above")),
+        kind: Set(kind),
         population: Set(new.population),
         active: Set(new.active.unwrap_or(true)),
         version: Set(1),

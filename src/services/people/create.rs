@@ -18,10 +18,7 @@ use crate::{
     domain::{
         FieldViolation,
         account::{Email, Role},
-        id_number::IdNumber,
         person::PersonStatus,
-        phone::Phone,
-        time::today,
     },
     entities::{person, street},
     error::AppError,
@@ -51,10 +48,9 @@ pub async fn create(
     )?;
     let mut violations = Vec::new();
     let name = checked_name(&new.name, &mut violations);
-    let id_number = IdNumber::parse(&new.id_number, today())
-        .map_err(|v| violations.push(v))
-        .ok();
-    if let Some(number) = &id_number {
+    let id_number = new.id_number;
+    {
+        let number = &id_number;
         if new.birth_date.is_some_and(|d| d != number.birth_date()) {
             violations.push(FieldViolation::new(
                 "birth_date",
@@ -70,17 +66,6 @@ pub async fn create(
             ));
         }
     }
-    let phone = Phone::parse(&new.phone)
-        .map_err(|v| violations.push(v))
-        .ok();
-    let email = new
-        .email
-        .as_deref()
-        .map(Email::parse)
-        .transpose()
-        .map_err(|v| violations.push(v))
-        .ok()
-        .flatten();
     check_specialties(db, &new.specialties, &mut violations).await?;
     if street::Entity::find_by_id(street_id)
         .one(db)
@@ -96,7 +81,6 @@ pub async fn create(
     if !violations.is_empty() {
         return Err(AppError::violations(violations));
     }
-    let id_number = id_number.expect("checked above");
 
     let txn = db::begin_write(db).await?;
     ensure_id_number_free(&txn, id_number.as_str(), None).await?;
@@ -106,8 +90,8 @@ pub async fn create(
         gender: Set(id_number.gender()),
         birth_date: Set(id_number.birth_date()),
         id_number: Set(id_number.into_inner()),
-        phone: Set(phone.expect("checked above").into_inner()),
-        email: Set(email.map(Email::into_inner)),
+        phone: Set(new.phone.into_inner()),
+        email: Set(new.email.map(Email::into_inner)),
         street_id: Set(street_id),
         status: Set(PersonStatus::Active),
         import_id: Set(None),

@@ -18,8 +18,11 @@ pub use update::update;
 
 use crate::{
     domain::{
+        account::Email,
         careers::RegistrationStanding,
+        id_number::IdNumber,
         person::{Gender, Grade, PersonStatus, QualificationKind},
+        phone::Phone,
     },
     entities::{person, person_specialty, qualification},
 };
@@ -36,9 +39,9 @@ pub struct NewPerson {
     pub name: String,
     pub gender: Option<Gender>,
     pub birth_date: Option<NaiveDate>,
-    pub id_number: String,
-    pub phone: String,
-    pub email: Option<String>,
+    pub id_number: IdNumber,
+    pub phone: Phone,
+    pub email: Option<Email>,
     /// Officers enrol into their own street; the bureau names one.
     pub street_id: Option<i32>,
     pub specialties: Vec<Specialty>,
@@ -47,14 +50,15 @@ pub struct NewPerson {
 #[derive(Debug, Clone, Default)]
 pub struct PersonChanges {
     pub name: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<Option<String>>,
+    pub phone: Option<Phone>,
+    /// `Some(None)` removes the address.
+    pub email: Option<Option<Email>>,
     pub specialties: Option<Vec<Specialty>>,
     pub status: Option<PersonStatus>,
     /// Bureau only: moves the person to another street.
     pub street_id: Option<i32>,
     /// Bureau only: corrects a mistyped number (birth date and gender follow it).
-    pub id_number: Option<String>,
+    pub id_number: Option<IdNumber>,
     pub expected_version: Option<i64>,
 }
 

@@ -20,10 +20,7 @@ use crate::{
     db,
     domain::{
         account::{Email, Role},
-        id_number::IdNumber,
         person::PersonStatus,
-        phone::Phone,
-        time::today,
     },
     entities::{account, person, street},
     error::AppError,
@@ -40,31 +37,9 @@ pub async fn update(
         .name
         .as_deref()
         .map(|n| checked_name(n, &mut violations));
-    let phone = changes
-        .phone
-        .as_deref()
-        .map(Phone::parse)
-        .transpose()
-        .map_err(|v| violations.push(v))
-        .ok()
-        .flatten();
-    let email = match &changes.email {
-        Some(Some(raw)) => Email::parse(raw)
-            .map(|e| Some(Some(e.into_inner())))
-            .map_err(|v| violations.push(v))
-            .ok()
-            .flatten(),
-        Some(None) => Some(None),
-        None => None,
-    };
-    let id_number = changes
-        .id_number
-        .as_deref()
-        .map(|n| IdNumber::parse(n, today()))
-        .transpose()
-        .map_err(|v| violations.push(v))
-        .ok()
-        .flatten();
+    let phone = changes.phone;
+    let email = changes.email.map(|e| e.map(Email::into_inner));
+    let id_number = changes.id_number;
     if let Some(specialties) = &changes.specialties {
         check_specialties(db, specialties, &mut violations).await?;
     }
