@@ -13,7 +13,10 @@ use super::{
 };
 use crate::{
     app::AppState,
-    domain::account::Role,
+    domain::{
+        Violations,
+        account::{Email, Role, Username},
+    },
     entities::account,
     error::AppError,
     services::accounts::{self, AccountChanges, AccountFilter, NewAccount},
@@ -130,10 +133,17 @@ impl AccountsApi {
         body: JsonBody<NewAccountRequest>,
     ) -> Result<CreatedAccount, AppError> {
         let body = body.0;
+        // Parsed here, at the edge: the service sees a checked username and address.
+        let mut violations = Violations::default();
+        let username = violations.check(Username::parse(&body.username));
+        let email = violations.check_some(body.email.as_deref(), Email::parse);
+        let (Some(username), Some(email)) = (username, email) else {
+            return Err(violations.into());
+        };
         let new = NewAccount {
-            username: body.username,
+            username,
             role: body.role,
-            email: body.email,
+            email,
             street_id: body.street_id,
             person_id: body.person_id,
             password: body.password,
@@ -221,9 +231,14 @@ impl AccountsApi {
         body: JsonBody<AccountPatch>,
     ) -> Result<Json<Account>, AppError> {
         let body = body.0;
+        let email = match maybe(body.email) {
+            Some(Some(raw)) => Some(Some(Email::parse(&raw).map_err(AppError::of)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
         let changes = AccountChanges {
             disabled: body.disabled,
-            email: maybe(body.email),
+            email,
             role: body.role,
             street_id: maybe(body.street_id),
             expected_version: expected_version(if_match.0.as_deref(), body.version)?,

@@ -11,7 +11,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::{
     auth::{Caller, PasswordHasher},
     config::Config,
-    domain::account::Role,
+    domain::{
+        FieldViolation,
+        account::{Email, Role, Username},
+    },
     entities::street,
     services::accounts::{self, NewAccount},
 };
@@ -49,6 +52,13 @@ impl AccountCommand {
                 person,
                 email,
             } => {
+                let invalid = |v: FieldViolation| anyhow::anyhow!("{}: {}", v.field, v.message);
+                let username = Username::parse(&username).map_err(invalid)?;
+                let email = email
+                    .as_deref()
+                    .map(Email::parse)
+                    .transpose()
+                    .map_err(invalid)?;
                 let password = read_password()?;
                 let db = super::open_prepared(&config.database_url).await?;
                 let street_id = match street {

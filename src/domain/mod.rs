@@ -55,6 +55,10 @@ impl Violations {
         self.0.is_empty()
     }
 
+    pub fn into_vec(self) -> Vec<FieldViolation> {
+        self.0
+    }
+
     /// `Ok` when nothing was at fault, else every violation.
     pub fn finish(self) -> Result<(), Vec<FieldViolation>> {
         if self.0.is_empty() {

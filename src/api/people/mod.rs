@@ -63,9 +63,7 @@ impl PeopleApi {
         let phone = violations.check(Phone::parse(&body.phone));
         let email = violations.check_some(body.email.as_deref(), Email::parse);
         let (Some(id_number), Some(phone), Some(email)) = (id_number, phone, email) else {
-            return Err(AppError::violations(
-                violations.finish().err().unwrap_or_default(),
-            ));
+            return Err(violations.into());
         };
         let new = NewPerson {
             name: body.name,
@@ -168,9 +166,7 @@ impl PeopleApi {
             None => Some(None),
         };
         let (Some(phone), Some(id_number), Some(email)) = (phone, id_number, email) else {
-            return Err(AppError::violations(
-                violations.finish().err().unwrap_or_default(),
-            ));
+            return Err(violations.into());
         };
         let changes = PersonChanges {
             name: body.name,
