@@ -29,7 +29,7 @@ pub fn check_date(field: &str, date: NaiveDate) -> Result<NaiveDate, FieldViolat
 
 /// Refuses an instant whose district day is outside the plausible range.
 pub fn check_instant(field: &str, at: DateTime<Utc>) -> Result<DateTime<Utc>, FieldViolation> {
-    check_date(field, at.with_timezone(&district_offset()).date_naive()).map(|_| at)
+    check_date(field, day_of(at)).map(|_| at)
 }
 
 /// Refuses a year outside the plausible range.
@@ -49,9 +49,14 @@ pub fn check_year(field: &str, year: i32) -> Result<i32, FieldViolation> {
     }
 }
 
+/// An instant as the district's clocks read it.
+pub fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
+    at.with_timezone(&district_offset())
+}
+
 /// The district day an instant falls on.
 pub fn day_of(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&district_offset()).date_naive()
+    local(at).date_naive()
 }
 
 /// The current year in the district.
@@ -94,7 +99,7 @@ pub fn district_offset() -> FixedOffset {
 
 /// Today's date in the district.
 pub fn today() -> NaiveDate {
-    Utc::now().with_timezone(&district_offset()).date_naive()
+    day_of(Utc::now())
 }
 
 /// The instant a district day begins.

@@ -13,7 +13,7 @@ use crate::{
     db,
     domain::{
         account::Role,
-        time::{district_offset, today},
+        time::{self, today},
     },
     entities::{account, street},
     error::AppError,
@@ -128,7 +128,7 @@ pub async fn run_daily_if_due(
     at: NaiveTime,
     now: chrono::DateTime<Utc>,
 ) -> Result<Option<AlertRun>, AppError> {
-    let local = now.with_timezone(&district_offset());
+    let local = time::local(now);
     if local.time() < at {
         return Ok(None);
     }

@@ -16,6 +16,7 @@ use crate::{
         account::Role,
         id_number::mask,
         person::{Gender, Grade, PersonStatus, QualificationKind, QualificationStatus},
+        time,
     },
     entities::{person, street},
     error::AppError,
@@ -115,8 +116,7 @@ pub async fn export(
                 status_name(p.status).to_owned(),
                 held.join("、"),
                 items.join("、"),
-                p.created_at
-                    .with_timezone(&crate::domain::time::district_offset())
+                time::local(p.created_at)
                     .format("%Y-%m-%d %H:%M")
                     .to_string(),
             ]

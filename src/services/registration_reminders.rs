@@ -19,7 +19,7 @@ use crate::{
         account::Role,
         careers::RegistrationStatus,
         person::{PersonStatus, QualificationKind, QualificationStatus},
-        time::district_offset,
+        time,
     },
     entities::{account, person, qualification, registration, street},
     error::AppError,
@@ -149,7 +149,7 @@ pub async fn run_daily_if_due(
     at: NaiveTime,
     now: DateTime<Utc>,
 ) -> Result<Option<ReminderRun>, AppError> {
-    let local = now.with_timezone(&district_offset());
+    let local = time::local(now);
     let day = local.date_naive();
     if local.time() < at || !matches!(day.month(), 12 | 1) || schedule::ran_on(db, JOB, day).await?
     {
