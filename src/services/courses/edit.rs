@@ -1,5 +1,5 @@
-//! Creating and changing a course: its rules on the merged values, the status moves, and the mail to
-//! everyone enrolled when it is cancelled.
+//! Creating and changing a course: its rules on the merged values, the status moves, and the
+//! mail to everyone enrolled when it is cancelled.
 
 use chrono::Utc;
 use sea_orm::{

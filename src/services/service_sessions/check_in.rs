@@ -1,4 +1,5 @@
-//! Check-in and check-out at the server's clock; a check-in left open is closed at its 12th hour and flagged.
+//! Check-in and check-out at the server's clock; a check-in left open is closed at its 12th hour
+//! and flagged.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -7,7 +8,7 @@ use sea_orm::{
 };
 
 use super::{
-    history::record_history,
+    history::record_change,
     rules::{self, Context, Draft, MAX_DURATION, draft_of},
 };
 use crate::{
@@ -125,12 +126,7 @@ pub async fn check_out(
     } else {
         "check_out"
     };
-    record_history(&txn, caller, action, None, &before, &after).await?;
-    Entry::new(action, "service_session", id)
-        .before(&before)
-        .after(&after)
-        .record(&txn, caller)
-        .await?;
+    record_change(&txn, caller, action, None, &before, &after).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -188,7 +184,7 @@ pub async fn close_stale(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
     let system = Caller::system();
     for before in &stale {
         let after = close(&txn, before, now, None, None).await?;
-        record_history(
+        record_change(
             &txn,
             &system,
             "auto_close",
@@ -197,11 +193,6 @@ pub async fn close_stale(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
             &after,
         )
         .await?;
-        Entry::new("auto_close", "service_session", before.id)
-            .before(before)
-            .after(&after)
-            .record(&txn, &system)
-            .await?;
     }
     txn.commit().await?;
     Ok(stale.len())

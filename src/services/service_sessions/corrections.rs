@@ -1,4 +1,5 @@
-//! Corrections of approved sessions (the regulation's right to have a record fixed), decided by the session's reviewer or the bureau.
+//! Corrections of approved sessions (the regulation's right to have a record fixed), decided by the
+//! session's reviewer or the bureau.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -8,7 +9,8 @@ use serde_json::{Map, Value, json};
 
 use super::{
     Correction,
-    history::record_history,
+    history::record_change,
+    review,
     rules::{self, Context, Draft, draft_of},
 };
 use crate::{
@@ -219,7 +221,7 @@ pub async fn review_correction(
         let draft = corrected(&session, &changes);
         let description = rules::check(&txn, &draft, correction_context(&session), now).await?;
         let after = super::edit::save_draft(&txn, &session, &draft, description, now).await?;
-        record_history(
+        record_change(
             &txn,
             caller,
             "correct",
@@ -228,12 +230,7 @@ pub async fn review_correction(
             &after,
         )
         .await?;
-        Entry::new("correct", "service_session", session.id)
-            .before(&session)
-            .after(&after)
-            .record(&txn, caller)
-            .await?;
-        super::review::notify_corrected(&txn, &after).await?;
+        review::notify(&txn, &after, review::News::Corrected).await?;
     }
     Entry::new(
         if accept {

@@ -10,7 +10,26 @@ use crate::{
     auth::Caller,
     entities::{service_session, session_history},
     error::AppError,
+    services::audit::Entry,
 };
+
+/// Records a change of a session where both readers find it: the session's history, under
+/// `action` with its reason, and the audit log, under the same action.
+pub(super) async fn record_change(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    action: &str,
+    reason: Option<&str>,
+    before: &service_session::Model,
+    after: &service_session::Model,
+) -> Result<(), AppError> {
+    record_history(txn, caller, action, reason, before, after).await?;
+    Entry::new(action, "service_session", before.id)
+        .before(before)
+        .after(after)
+        .record(txn, caller)
+        .await
+}
 
 /// Writes one history entry: the session before and after a change.
 pub async fn record_history(

@@ -1,16 +1,16 @@
-//! Withdrawing a pending session (its person or whoever logged it) and revoking an approved one (the bureau).
+//! Withdrawing a pending session (its person or whoever logged it) and revoking an approved one
+//! (the bureau).
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection};
 
-use super::history::record_history;
+use super::history::record_change;
 use crate::{
     auth::Caller,
     db,
     domain::{account::Role, person::SessionStatus, text},
     entities::service_session,
     error::AppError,
-    services::audit::Entry,
 };
 
 /// Withdraws a pending session: by its person, or by whoever logged it.
@@ -32,12 +32,7 @@ pub async fn withdraw(
         ));
     }
     let after = transition(&txn, &before, SessionStatus::Withdrawn, None).await?;
-    record_history(&txn, caller, "withdraw", None, &before, &after).await?;
-    Entry::new("withdraw", "service_session", id)
-        .before(&before)
-        .after(&after)
-        .record(&txn, caller)
-        .await?;
+    record_change(&txn, caller, "withdraw", None, &before, &after).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -62,12 +57,7 @@ pub async fn revoke(
         ));
     }
     let after = transition(&txn, &before, SessionStatus::Revoked, Some(note)).await?;
-    record_history(&txn, caller, "revoke", Some(note), &before, &after).await?;
-    Entry::new("revoke", "service_session", id)
-        .before(&before)
-        .after(&after)
-        .record(&txn, caller)
-        .await?;
+    record_change(&txn, caller, "revoke", Some(note), &before, &after).await?;
     txn.commit().await?;
     Ok(after)
 }

@@ -1,4 +1,5 @@
-//! Logging a session: the caller's person or one of its people, the rules, and `Idempotency-Key` replay.
+//! Logging a session: the caller's person or one of its people, the rules, and `Idempotency-Key`
+//! replay.
 
 use chrono::Utc;
 use sea_orm::{

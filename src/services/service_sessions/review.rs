@@ -1,18 +1,20 @@
-//! Review of pending sessions by the officer of the community's street or the bureau, and the mails that tell the person.
+//! Review of pending sessions by the officer of the community's street or the bureau, and the
+//! mails that tell the person.
 
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
 };
 
-use super::{Decision, history::record_history};
+use super::{Decision, history::record_change};
 use crate::{
     auth::{Caller, Target},
     db,
-    domain::{account::Role, person::SessionStatus, text},
+    domain::{account::Role, hours::hours, person::SessionStatus, text},
     entities::{community, service_session},
     error::AppError,
-    services::{audit::Entry, person_scope},
+    mail::{self, Mail},
+    services::person_scope,
 };
 
 /// Approves or rejects a pending session: by the officer of the community's street or the bureau,
@@ -75,13 +77,8 @@ pub async fn review(
     } else {
         "reject"
     };
-    record_history(&txn, caller, action, note, &before, &after).await?;
-    Entry::new(action, "service_session", id)
-        .before(&before)
-        .after(&after)
-        .record(&txn, caller)
-        .await?;
-    notify(&txn, &after).await?;
+    record_change(&txn, caller, action, note, &before, &after).await?;
+    notify(&txn, &after, News::Reviewed).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -132,33 +129,20 @@ pub(super) async fn ensure_reviewer(
     Ok(())
 }
 
-/// Mails the person that a correction changed a session.
-pub(super) async fn notify_corrected(
-    txn: &impl ConnectionTrait,
-    session: &service_session::Model,
-) -> Result<(), AppError> {
-    let person = person_scope::find(txn, session.person_id).await?;
-    let Some(email) = person.email.as_deref() else {
-        return Ok(());
-    };
-    let community = community::Entity::find_by_id(session.community_id)
-        .one(txn)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let mail = crate::mail::Mail::SessionCorrected {
-        name: &person.name,
-        community: &community,
-        started_at: session.started_at,
-        hours: crate::domain::hours::hours(i64::from(session.quarters)),
-    };
-    crate::mail::enqueue(txn, email, &mail).await
+/// What the person is told about one of their sessions.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum News {
+    /// The session was approved or rejected.
+    Reviewed,
+    /// An accepted correction changed it.
+    Corrected,
 }
 
-/// Mails the person the outcome of a review, when the person has an address.
-async fn notify(
+/// Mails the person news of a session, when the person has an address.
+pub(super) async fn notify(
     txn: &impl ConnectionTrait,
     session: &service_session::Model,
+    news: News,
 ) -> Result<(), AppError> {
     let person = person_scope::find(txn, session.person_id).await?;
     let Some(email) = person.email.as_deref() else {
@@ -169,13 +153,23 @@ async fn notify(
         .await?
         .map(|c| c.name)
         .unwrap_or_default();
-    let mail = crate::mail::Mail::SessionReviewed {
-        name: &person.name,
-        community: &community,
-        started_at: session.started_at,
-        hours: crate::domain::hours::hours(i64::from(session.quarters)),
-        approved: session.status == SessionStatus::Approved,
-        note: session.review_note.as_deref(),
+    let (name, started_at) = (person.name.as_str(), session.started_at);
+    let hours = hours(i64::from(session.quarters));
+    let mail = match news {
+        News::Reviewed => Mail::SessionReviewed {
+            name,
+            community: &community,
+            started_at,
+            hours,
+            approved: session.status == SessionStatus::Approved,
+            note: session.review_note.as_deref(),
+        },
+        News::Corrected => Mail::SessionCorrected {
+            name,
+            community: &community,
+            started_at,
+            hours,
+        },
     };
-    crate::mail::enqueue(txn, email, &mail).await
+    mail::enqueue(txn, email, &mail).await
 }
