@@ -145,6 +145,7 @@ pub fn build_app(state: AppState) -> BoxEndpoint<'static, Response> {
         .at(format!("{}/openapi.json", api::API_PREFIX), spec)
         .nest(api::API_PREFIX, api)
         .at("/docs", docs)
+        .nest("/", crate::web::routes())
         .around(api::middleware::limit_body)
         .data(state);
     let routes = if origins.is_empty() {

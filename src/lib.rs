@@ -1,6 +1,6 @@
 //! fitreg: the registry of a district's sports workforce.
 //!
-//! Data flows one way: [`api`] (HTTP) -> [`services`] (use cases) -> [`domain`] (pure rules) and
+//! Data flows one way: [`api`] (JSON over HTTP) and [`web`] (the pages) -> [`services`] (use cases) -> [`domain`] (pure rules) and
 //! [`entities`] (tables).
 
 pub mod api;
@@ -14,3 +14,4 @@ pub mod entities;
 pub mod error;
 pub mod mail;
 pub mod services;
+pub mod web;

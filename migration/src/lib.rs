@@ -17,6 +17,7 @@ mod m20261207_000001_create_certificates;
 mod m20261208_000001_create_training;
 mod m20261209_000001_create_registrations;
 mod m20261210_000001_create_request_throttle;
+mod m20261211_000001_add_web_sessions;
 
 /// A plain index over `columns` of `table`, in order.
 pub(crate) fn index<C: IntoIden>(
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_create_training::Migration),
             Box::new(m20261209_000001_create_registrations::Migration),
             Box::new(m20261210_000001_create_request_throttle::Migration),
+            Box::new(m20261211_000001_add_web_sessions::Migration),
         ]
     }
 }

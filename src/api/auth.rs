@@ -135,6 +135,7 @@ impl AuthApi {
             &self.state.hasher,
             &body.username,
             &body.password,
+            service::Channel::Api,
             self.state.config.token_ttl,
             request_id(req),
         )

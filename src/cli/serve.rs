@@ -53,7 +53,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .context("listener has no address")?;
     let background = Background::start(&state)?;
     let app = build_app(state);
-    tracing::info!("fitreg listening on http://{address} (API docs at http://{address}/docs)");
+    tracing::info!(
+        "fitreg listening on http://{address} (open it in a browser; API docs at http://{address}/docs)"
+    );
+    if !config.bind.ip().is_loopback() && !config.public_url.starts_with("https://") {
+        // Browsers keep a session cookie marked Secure only over https, and one without it
+        // travels in the clear: an intranet deployment wants https in front.
+        tracing::warn!(
+            public_url = %config.public_url,
+            "listening beyond loopback without an https FITREG_PUBLIC_URL: web sessions travel unencrypted; put https in front and set FITREG_PUBLIC_URL to it"
+        );
+    }
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
         .await?;

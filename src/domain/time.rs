@@ -1,7 +1,7 @@
 //! The district's civil time (UTC+08:00): "today", days, years and months in reports are counted
 //! there, while instants are stored in UTC.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Utc};
 
 use super::FieldViolation;
 
@@ -100,6 +100,15 @@ pub fn district_offset() -> FixedOffset {
 /// Today's date in the district.
 pub fn today() -> NaiveDate {
     day_of(Utc::now())
+}
+
+/// The instant of a district wall-clock reading: `date` at `time`, UTC+08:00.
+pub fn instant_at(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    date.and_time(time)
+        .and_local_timezone(district_offset())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// The instant a district day begins.

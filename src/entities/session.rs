@@ -1,4 +1,5 @@
-//! `session`: a login session, found by the SHA-256 of its bearer token.
+//! `session`: a login session, found by the SHA-256 of its token: a bearer token of the API or
+//! the cookie of the web UI, never one for the other.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,6 +13,10 @@ pub struct Model {
     pub token_hash: String,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// Which door the session opened: `api` (a bearer token) or `web` (a cookie).
+    pub channel: String,
+    /// The secret a web session's forms echo (hex); `None` for API sessions.
+    pub csrf_secret: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

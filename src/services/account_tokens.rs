@@ -131,7 +131,7 @@ pub async fn activate(
     raw_token: &str,
     password: &str,
     request_id: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<account::Model, AppError> {
     set_password_with_token(
         db,
         hasher,
@@ -151,7 +151,7 @@ pub async fn confirm_reset(
     raw_token: &str,
     password: &str,
     request_id: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<account::Model, AppError> {
     set_password_with_token(
         db,
         hasher,
@@ -172,7 +172,7 @@ async fn set_password_with_token(
     purpose: TokenPurpose,
     action: &str,
     request_id: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<account::Model, AppError> {
     // Hash first, outside the write lock; the rules are checked against the account below.
     let hash = hasher.hash(password).await?;
     let txn = db::begin_write(db).await?;
@@ -205,7 +205,7 @@ async fn set_password_with_token(
         .record(&txn, &caller)
         .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(after)
 }
 
 /// Mails a reset link when an enabled account has this address. The answer is the same either

@@ -1,4 +1,4 @@
-//! Logging in and out, recognising a bearer token, changing a password, and the bootstrap admin.
+//! Logging in and out (by the API or the web UI), recognising a bearer token or a session cookie, changing a password, and the bootstrap admin.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
@@ -20,11 +20,30 @@ pub const MAX_FAILURES: u64 = 5;
 /// How far back failures count, and how long a lock lasts.
 pub const LOCKOUT_WINDOW: TimeDelta = TimeDelta::minutes(15);
 
+/// The door a session opens: the JSON API's bearer token or the web UI's cookie. A token opens
+/// only its own door, so the API never accepts a cookie and needs no defence against forgery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Api,
+    Web,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Api => "api",
+            Channel::Web => "web",
+        }
+    }
+}
+
 /// A fresh login session.
 pub struct Login {
     pub token: String,
     pub expires_at: DateTime<Utc>,
     pub account: account::Model,
+    /// The secret the web session's forms carry; `None` for the API.
+    pub csrf_secret: Option<String>,
 }
 
 /// Checks a username and password. Unknown users, wrong passwords, disabled and not yet activated
@@ -34,6 +53,7 @@ pub async fn login(
     hasher: &PasswordHasher,
     username: &str,
     password: &str,
+    channel: Channel,
     ttl: std::time::Duration,
     request_id: Option<String>,
 ) -> Result<Login, AppError> {
@@ -67,13 +87,26 @@ pub async fn login(
         }
     };
 
+    open_session(db, account, channel, ttl, request_id).await
+}
+
+/// Opens a session of an account that has just proved who it is (by its password, or by setting
+/// one from a mail link): a new token, its failed logins forgotten, `last_login_at` set.
+pub async fn open_session(
+    db: &DatabaseConnection,
+    account: account::Model,
+    channel: Channel,
+    ttl: std::time::Duration,
+    request_id: Option<String>,
+) -> Result<Login, AppError> {
+    let now = Utc::now();
     let token = token::new_token();
     let ttl =
         TimeDelta::from_std(ttl).map_err(|e| AppError::Internal(format!("token TTL: {e}")))?;
     let expires_at = now + ttl;
     let txn = db::begin_write(db).await?;
     login_failure::Entity::delete_many()
-        .filter(login_failure::Column::Username.eq(name.as_str()))
+        .filter(login_failure::Column::Username.eq(account.username.as_str()))
         .exec(&txn)
         .await?;
     session::Entity::delete_many()
@@ -81,11 +114,14 @@ pub async fn login(
         .filter(session::Column::ExpiresAt.lte(now))
         .exec(&txn)
         .await?;
+    let csrf_secret = (channel == Channel::Web).then(token::new_token);
     let created = session::Entity::insert(session::ActiveModel {
         account_id: Set(account.id),
         token_hash: Set(token::hash_token(&token)),
         created_at: Set(now),
         expires_at: Set(expires_at),
+        channel: Set(channel.as_str().to_owned()),
+        csrf_secret: Set(csrf_secret.clone()),
         ..Default::default()
     })
     .exec(&txn)
@@ -102,6 +138,7 @@ pub async fn login(
         token,
         expires_at,
         account,
+        csrf_secret,
     })
 }
 
@@ -148,16 +185,39 @@ pub async fn authenticate(
     token: &str,
     request_id: Option<String>,
 ) -> Result<Caller, AppError> {
+    session_of(db, token, Channel::Api, request_id)
+        .await
+        .map(|(caller, _)| caller)
+}
+
+/// The caller a web session cookie stands for, with the session's form secret; the same rules as
+/// a bearer token.
+pub async fn authenticate_web(
+    db: &DatabaseConnection,
+    token: &str,
+    request_id: Option<String>,
+) -> Result<(Caller, String), AppError> {
+    session_of(db, token, Channel::Web, request_id).await
+}
+
+async fn session_of(
+    db: &DatabaseConnection,
+    token: &str,
+    channel: Channel,
+    request_id: Option<String>,
+) -> Result<(Caller, String), AppError> {
     let found = session::Entity::find()
         .filter(session::Column::TokenHash.eq(token::hash_token(token)))
+        .filter(session::Column::Channel.eq(channel.as_str()))
         .filter(session::Column::ExpiresAt.gt(Utc::now()))
         .find_also_related(account::Entity)
         .one(db)
         .await?;
     match found {
-        Some((session, Some(account))) if !account.disabled => {
-            Ok(caller_of(&account, Some(session.id), request_id))
-        }
+        Some((session, Some(account))) if !account.disabled => Ok((
+            caller_of(&account, Some(session.id), request_id),
+            session.csrf_secret.unwrap_or_default(),
+        )),
         _ => Err(AppError::Unauthorized),
     }
 }

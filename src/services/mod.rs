@@ -53,6 +53,13 @@ pub struct PageRequest {
     pub per_page: u64,
 }
 
+impl PageRequest {
+    /// The first `per_page` items.
+    pub fn first(per_page: u64) -> Self {
+        Self { page: 1, per_page }
+    }
+}
+
 impl Default for PageRequest {
     fn default() -> Self {
         Self {

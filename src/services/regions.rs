@@ -82,6 +82,23 @@ pub async fn list_communities(
     with_street(paged)
 }
 
+/// The names of communities, by id.
+pub async fn community_names(
+    db: &DatabaseConnection,
+    ids: &[i32],
+) -> Result<std::collections::HashMap<i32, String>, AppError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(community::Entity::find()
+        .filter(community::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
 pub async fn get_community(
     db: &DatabaseConnection,
     id: i32,

@@ -16,3 +16,15 @@ pub async fn list(
     )
     .await?)
 }
+
+/// The Chinese name of every sport item, by code.
+pub async fn names(
+    db: &DatabaseConnection,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    Ok(sport_item::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|item| (item.code, item.name))
+        .collect())
+}

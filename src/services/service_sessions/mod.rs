@@ -89,6 +89,8 @@ pub struct Summary {
     pub lifetime_quarters: i64,
     /// 0-5, from the policy's star thresholds and the lifetime hours.
     pub star_level: u8,
+    /// Approved hours still missing for the next star; `None` at the top star.
+    pub hours_to_next_star: Option<f64>,
     /// The yearly hours the person's kind asks for (policy): the larger of the instructor and
     /// volunteer requirements the person's active qualifications call for; `None` for neither.
     pub annual_requirement_hours: Option<f64>,

@@ -111,6 +111,7 @@ pub async fn summary(
         sessions: 0,
         lifetime_quarters: 0,
         star_level: 0,
+        hours_to_next_star: None,
         annual_requirement_hours: None,
     };
     for (status, started_at, quarters) in rows {
@@ -128,10 +129,12 @@ pub async fn summary(
         }
     }
     let rules = crate::services::policy::get(db).await?.policy;
-    summary.star_level = crate::domain::hours::star_level(
-        crate::domain::hours::hours(summary.lifetime_quarters),
-        &rules.star_thresholds,
-    );
+    let lifetime = crate::domain::hours::hours(summary.lifetime_quarters);
+    summary.star_level = crate::domain::hours::star_level(lifetime, &rules.star_thresholds);
+    summary.hours_to_next_star = rules
+        .star_thresholds
+        .get(usize::from(summary.star_level))
+        .map(|next| next - lifetime);
     let kinds: Vec<QualificationKind> = qualification::Entity::find()
         .select_only()
         .column(qualification::Column::Kind)

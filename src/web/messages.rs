@@ -1,0 +1,98 @@
+//! What a person reads: every violation the services report carries a stable `code`, and this
+//! catalogue says it in Chinese, next to the field it is about. A code the catalogue does not
+//! know still gets a Chinese sentence, never the English detail.
+
+use std::collections::HashMap;
+
+use crate::{domain::FieldViolation, error::AppError};
+
+/// The Chinese message for a violation code.
+pub fn message(code: &str) -> &'static str {
+    match code {
+        "value.required" => "此项必填",
+        "password.too_short" => "密码至少需要 10 个字符",
+        "password.too_long" => "密码太长，最多 256 个字符",
+        "password.equals_username" => "密码不能与用户名相同",
+        "password.wrong" => "当前密码不正确",
+        "password.mismatch" => "两次输入的密码不一致",
+        "token.invalid" => "链接已失效或已被使用，请重新申请",
+        "email.invalid" => "请填写有效的电子邮箱地址",
+        "account.username_format" => "用户名为 3 到 64 位小写字母、数字、点、横线或下划线",
+        "date.out_of_range" => "日期超出可登记的范围",
+        "date.invalid" => "请填写有效的日期",
+        "time.invalid" => "请填写有效的时间，例如 08:30",
+        "number.invalid" => "请填写整数",
+        "number.out_of_range" => "数值超出范围",
+        "text.length" => "内容太长",
+        "text.blank" => "此项不能只有空格",
+        "session.end_before_start" => "结束时间必须晚于开始时间",
+        "session.too_long" => "一次服务最长 12 小时",
+        "session.in_future" => "不能登记还没有发生的服务",
+        "session.too_far_back" => "只能登记最近 30 天内的服务，更早的请联系街道（乡镇）工作人员",
+        "session.overlap" => "与您已登记的另一次服务时间重叠",
+        "session.not_qualified" => "您还没有有效的指导员或志愿者资格，暂不能登记服务",
+        "session.open" => "您有一次签到尚未签退",
+        "community.unknown" => "请选择社区（村）",
+        "community.inactive" => "该社区（村）已停用，请选择其他社区（村）",
+        "sport_item.unknown" => "请选择服务项目",
+        "idempotency.key_reused" => "此表单已提交过，请重新打开页面填写",
+        "text.control_character" | "body.control_character" | "text.bidi_control" => {
+            "内容含有不可见的控制字符"
+        }
+        _ => "此项填写有误，请检查",
+    }
+}
+
+/// The messages of a failed form, by field; `body` holds what belongs to no one field.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(HashMap<String, &'static str>);
+
+impl FieldErrors {
+    pub fn of(violations: &[FieldViolation]) -> Self {
+        let mut map = HashMap::new();
+        for v in violations {
+            map.entry(v.field.clone()).or_insert(message(v.code));
+        }
+        Self(map)
+    }
+
+    pub fn one(field: &str, code: &str) -> Self {
+        let mut map = HashMap::new();
+        map.insert(field.to_owned(), message(code));
+        Self(map)
+    }
+
+    /// The message for a field, or an empty string (templates test it with `is_empty`).
+    pub fn get(&self, field: &str) -> &'static str {
+        self.0.get(field).copied().unwrap_or("")
+    }
+
+    /// The violations of a 4xx that a form shows by its fields; `None` for any other error,
+    /// which the error page answers.
+    pub fn from_error(err: &AppError) -> Option<Self> {
+        match err {
+            AppError::BadRequest { errors, .. }
+            | AppError::Unprocessable { errors, .. }
+            | AppError::Conflict { errors, .. } => Some(Self::of(errors)),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_is_chinese_even_for_an_unknown_code() {
+        assert_eq!(message("password.too_short"), "密码至少需要 10 个字符");
+        assert!(message("no.such_code").contains("有误"));
+        let errors = FieldErrors::of(&[FieldViolation::new(
+            "password",
+            "password.equals_username",
+            "x",
+        )]);
+        assert_eq!(errors.get("password"), "密码不能与用户名相同");
+        assert_eq!(errors.get("other"), "");
+    }
+}

@@ -1,0 +1,210 @@
+//! The web UI's session: an opaque token in an `HttpOnly; SameSite=Lax` cookie (its hash stored
+//! as a `web` session, under the API's lifetime and revocation rules), and the defences every
+//! form post passes: the request must come from this site (`Sec-Fetch-Site`, else `Origin`), and
+//! a signed-in form must echo its session's secret in `csrf_token`, compared in constant time.
+
+use poem::{
+    FromRequest, Request, RequestBody,
+    http::{Method, header},
+    web::cookie::{Cookie, SameSite},
+};
+use serde::{Deserialize, de::DeserializeOwned};
+use subtle::ConstantTimeEq;
+
+use crate::{
+    api::middleware::RequestId, app::AppState, auth::Caller, error::AppError, services::auth,
+};
+
+/// The session cookie's name.
+pub const COOKIE: &str = "fitreg_session";
+
+/// A request from a signed-in person: who they are, and the secret their forms must carry.
+#[derive(Debug, Clone)]
+pub struct WebCaller {
+    pub caller: Caller,
+    pub csrf: String,
+}
+
+impl<'a> FromRequest<'a> for WebCaller {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        match session_of(req).await? {
+            Some(found) => Ok(found),
+            None => Err(AppError::Unauthorized.into()),
+        }
+    }
+}
+
+/// The signed-in person, if any: for pages anyone may open (the login page, the root).
+pub struct MaybeCaller(pub Option<WebCaller>);
+
+impl<'a> FromRequest<'a> for MaybeCaller {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(Self(session_of(req).await?))
+    }
+}
+
+async fn session_of(req: &Request) -> poem::Result<Option<WebCaller>> {
+    let Some(token) = session_token(req) else {
+        return Ok(None);
+    };
+    let state = state(req)?;
+    match auth::authenticate_web(&state.db, &token, request_id(req)).await {
+        Ok((caller, csrf)) => Ok(Some(WebCaller { caller, csrf })),
+        Err(AppError::Unauthorized) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The raw session token of the request's cookie.
+pub fn session_token(req: &Request) -> Option<String> {
+    req.cookie()
+        .get(COOKIE)
+        .map(|c| c.value_str().to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+pub fn state(req: &Request) -> poem::Result<&AppState> {
+    Ok(req
+        .data::<AppState>()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?)
+}
+
+pub fn request_id(req: &Request) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|id| id.0.clone())
+}
+
+/// The session cookie as set at login: `Secure` exactly when the public URL is https.
+pub fn session_cookie(state: &AppState, token: &str) -> Cookie {
+    let mut cookie = Cookie::new_with_str(COOKIE, token);
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Lax);
+    cookie.set_path("/");
+    cookie.set_secure(is_https(state));
+    cookie.set_max_age(state.config.token_ttl);
+    cookie
+}
+
+/// The cookie that removes the session cookie.
+pub fn cleared_cookie(state: &AppState) -> Cookie {
+    let mut cookie = session_cookie(state, "");
+    cookie.set_max_age(std::time::Duration::ZERO);
+    cookie
+}
+
+pub fn is_https(state: &AppState) -> bool {
+    state.config.public_url.starts_with("https://")
+}
+
+/// `scheme://host[:port]` of the public URL.
+fn public_origin(state: &AppState) -> String {
+    let url = state.config.public_url.trim_end_matches('/');
+    match url.find("://") {
+        Some(at) => match url[at + 3..].find('/') {
+            Some(slash) => url[..at + 3 + slash].to_owned(),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// Refuses an unsafe request that a browser says came from another site, or whose `Origin` is
+/// not this service's public origin. A request with neither header is refused too: every
+/// browser of the last years sends one of them on a form post.
+fn check_same_origin(req: &Request) -> poem::Result<()> {
+    if matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
+        return Ok(());
+    }
+    let forbidden = || AppError::Forbidden("跨站请求被拒绝".into());
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return if matches!(site, "same-origin" | "none") {
+            Ok(())
+        } else {
+            Err(forbidden().into())
+        };
+    }
+    match req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(origin) if origin == public_origin(state(req)?) => Ok(()),
+        _ => Err(forbidden().into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct Token {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// A form posted by a signed-in person: from this site, with the session's secret. Anything else
+/// is a 403 before the handler runs, so nothing is written.
+pub struct CsrfForm<T> {
+    pub who: WebCaller,
+    pub form: T,
+}
+
+impl<'a, T: DeserializeOwned> FromRequest<'a> for CsrfForm<T> {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        check_same_origin(req)?;
+        let who = WebCaller::from_request(req, body).await?;
+        let bytes = read_form(req, body).await?;
+        let token: Token = serde_urlencoded::from_bytes(&bytes).unwrap_or(Token {
+            csrf_token: String::new(),
+        });
+        if !bool::from(token.csrf_token.as_bytes().ct_eq(who.csrf.as_bytes()))
+            || who.csrf.is_empty()
+        {
+            return Err(AppError::Forbidden("表单已失效，请刷新页面后重试".into()).into());
+        }
+        let form = parse_form(&bytes)?;
+        Ok(Self { who, form })
+    }
+}
+
+/// A form anyone may post (login, a forgotten password, setting a password from a mail link):
+/// from this site only.
+pub struct PublicForm<T>(pub T);
+
+impl<'a, T: DeserializeOwned> FromRequest<'a> for PublicForm<T> {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        check_same_origin(req)?;
+        let bytes = read_form(req, body).await?;
+        Ok(Self(parse_form(&bytes)?))
+    }
+}
+
+/// Largest form body.
+const MAX_FORM: usize = 64 * 1024;
+
+async fn read_form(req: &Request, body: &mut RequestBody) -> poem::Result<Vec<u8>> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::bad_request(
+            "body",
+            "body.not_a_form",
+            "expects application/x-www-form-urlencoded",
+        )
+        .into());
+    }
+    let bytes = body
+        .take()?
+        .into_bytes_limit(MAX_FORM)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge { limit: MAX_FORM })?;
+    Ok(bytes.to_vec())
+}
+
+fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> poem::Result<T> {
+    serde_urlencoded::from_bytes(bytes)
+        .map_err(|e| AppError::bad_request("body", "body.invalid", e.to_string()).into())
+}

@@ -1,0 +1,191 @@
+//! Where each role lands: the root, a member's year at a glance, and the desk of the staff roles.
+
+use askama::Template;
+use poem::{Request, Response, handler};
+
+use crate::{
+    domain::{
+        account::Role,
+        careers::RegistrationStatus,
+        hours::hours,
+        person::{QualificationKind, QualificationStatus, SessionStatus},
+        time,
+    },
+    error::AppError,
+    services::{PageRequest, auth, people, regions, registrations, service_sessions, sport_items},
+    web::{
+        Layout, format, home_of, page, see_other,
+        session::{MaybeCaller, WebCaller, state},
+    },
+};
+
+/// `/`: the login page for a visitor, the role's home for a signed-in person.
+#[handler]
+pub async fn root(MaybeCaller(who): MaybeCaller) -> Response {
+    match who {
+        Some(who) => see_other(home_of(who.caller.role)),
+        None => see_other("/login"),
+    }
+}
+
+/// One row of the latest sessions.
+pub struct SessionRow {
+    pub day: String,
+    pub community: String,
+    pub activity: String,
+    pub hours: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub needs_attention: bool,
+}
+
+pub fn status_name(status: SessionStatus) -> (&'static str, &'static str) {
+    match status {
+        SessionStatus::Pending => ("待审核", "status-pending"),
+        SessionStatus::Approved => ("已通过", "status-approved"),
+        SessionStatus::Rejected => ("未通过", "status-rejected"),
+        SessionStatus::Withdrawn => ("已撤回", "status-withdrawn"),
+        SessionStatus::Revoked => ("已撤销", "status-revoked"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "member/home.html")]
+struct MemberHome {
+    layout: Layout,
+    title: &'static str,
+    name: String,
+    year: i32,
+    approved: String,
+    pending: String,
+    stars: String,
+    star_level: u8,
+    to_next_star: String,
+    /// `(required, percent done)` when the person's kind asks for yearly hours.
+    requirement: Option<(String, u32)>,
+    met: bool,
+    /// This year's work registration, for instructors: its words and whether it is approved.
+    registration: Option<(&'static str, bool)>,
+    sessions: Vec<SessionRow>,
+}
+
+/// A member's home: this year's hours, stars, requirement and registration, and the latest
+/// sessions.
+#[handler]
+pub async fn member_home(req: &Request, who: WebCaller) -> poem::Result<Response> {
+    let state = state(req)?;
+    let db = &state.db;
+    let account = auth::me(db, &who.caller).await?;
+    let Some(person_id) = who
+        .caller
+        .person_id
+        .filter(|_| who.caller.role == Role::Member)
+    else {
+        return Err(AppError::Forbidden("这是体育工作者本人的页面".into()).into());
+    };
+    let summary = service_sessions::summary(db, &who.caller, person_id, None).await?;
+    let person = crate::services::person_scope::find_readable(db, &who.caller, person_id).await?;
+    let qualifications = people::load_qualifications(db, &[person_id])
+        .await?
+        .remove(&person_id)
+        .unwrap_or_default();
+    let is_instructor = qualifications.iter().any(|q| {
+        q.kind == QualificationKind::SocialSportsInstructor
+            && q.status == QualificationStatus::Active
+    });
+    let registration = if is_instructor {
+        let held = registrations::list(db, &who.caller, person_id, PageRequest::first(50)).await?;
+        Some(match held.items.iter().find(|r| r.year == summary.year) {
+            Some(r) if r.status == RegistrationStatus::Approved => ("已完成年度注册", true),
+            Some(_) => ("年度注册未通过", false),
+            None => ("尚未进行年度注册", false),
+        })
+    } else {
+        None
+    };
+    let filter = service_sessions::SessionFilter {
+        person_id: Some(person_id),
+        ..Default::default()
+    };
+    let latest = service_sessions::list(db, &who.caller, &filter, PageRequest::first(5)).await?;
+    let ids: Vec<i32> = latest.items.iter().map(|s| s.community_id).collect();
+    let communities = regions::community_names(db, &ids).await?;
+    let activities = sport_items::names(db).await?;
+    let sessions = latest
+        .items
+        .iter()
+        .map(|s| {
+            let (status, status_class) = status_name(s.status);
+            SessionRow {
+                day: format::date(time::day_of(s.started_at)),
+                community: communities
+                    .get(&s.community_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                activity: activities
+                    .get(&s.activity)
+                    .cloned()
+                    .unwrap_or_else(|| s.activity.clone()),
+                hours: format::hours(hours(i64::from(s.quarters))),
+                status,
+                status_class,
+                needs_attention: s.needs_attention,
+            }
+        })
+        .collect();
+    let approved = hours(summary.approved_quarters);
+    let requirement = summary.annual_requirement_hours.map(|required| {
+        let percent = if required > 0.0 {
+            ((approved / required) * 100.0).clamp(0.0, 100.0) as u32
+        } else {
+            100
+        };
+        (format::hours(required), percent)
+    });
+    page(&MemberHome {
+        layout: Layout::signed_in(&who, &account.username, "/me"),
+        title: "我的首页",
+        name: person.name,
+        year: summary.year,
+        approved: format::hours(approved),
+        pending: format::hours(hours(summary.pending_quarters)),
+        stars: "★".repeat(usize::from(summary.star_level)),
+        star_level: summary.star_level,
+        to_next_star: summary
+            .hours_to_next_star
+            .map(format::hours)
+            .unwrap_or_default(),
+        met: summary.meets_annual_requirement().unwrap_or(false),
+        requirement,
+        registration,
+        sessions,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "desk.html")]
+struct Desk {
+    layout: Layout,
+    title: &'static str,
+    username: String,
+    role: &'static str,
+}
+
+/// The staff roles' start page.
+#[handler]
+pub async fn desk(req: &Request, who: WebCaller) -> poem::Result<Response> {
+    let state = state(req)?;
+    let account = auth::me(&state.db, &who.caller).await?;
+    let role = match who.caller.role {
+        Role::BureauAdmin => "区文体新局",
+        Role::StreetOfficer => "街道（乡镇）工作人员",
+        Role::Auditor => "督查人员",
+        Role::Member => return Ok(see_other("/me")),
+    };
+    page(&Desk {
+        layout: Layout::signed_in(&who, &account.username, "/desk"),
+        title: "工作台",
+        username: account.username,
+        role,
+    })
+}

@@ -1,0 +1,450 @@
+//! A member's sessions: logging one with a form that keeps what was typed and names every rule
+//! in Chinese by its field, and the list of one's sessions by year and status.
+
+use askama::Template;
+use chrono::{Datelike, NaiveDate, NaiveTime};
+use poem::{Request, Response, handler, http::StatusCode, web::Query};
+use serde::Deserialize;
+
+use crate::{
+    auth::token::new_token,
+    domain::{
+        account::Role,
+        hours::hours,
+        person::SessionStatus,
+        time::{self, today},
+    },
+    error::AppError,
+    services::{
+        PageRequest, assignments, auth,
+        regions::{self, CommunityFilter},
+        service_sessions::{self, Created, Idempotency, NewSession, SessionFilter},
+        sport_items,
+    },
+    web::{
+        Layout, format,
+        messages::FieldErrors,
+        page, page_with_status, see_other,
+        session::{CsrfForm, WebCaller, state},
+        views::home::status_name,
+    },
+};
+
+/// The member's own person; other roles have no sessions of their own here.
+pub fn own_person(who: &WebCaller) -> Result<i32, AppError> {
+    who.caller
+        .person_id
+        .filter(|_| who.caller.role == Role::Member)
+        .ok_or_else(|| AppError::Forbidden("这是体育工作者本人的页面".into()))
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// What the person typed, kept when the form comes back with errors.
+#[derive(Debug, Default, Deserialize)]
+pub struct LogForm {
+    #[serde(default)]
+    form_key: String,
+    #[serde(default)]
+    community_id: String,
+    #[serde(default)]
+    activity: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    start_time: String,
+    #[serde(default)]
+    end_time: String,
+    #[serde(default)]
+    participants: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Template)]
+#[template(path = "member/log_session.html")]
+struct LogPage {
+    layout: Layout,
+    title: &'static str,
+    form: LogForm,
+    q: String,
+    mine: Vec<Choice>,
+    others: Vec<Choice>,
+    activities: Vec<Choice>,
+    errors: FieldErrors,
+    today: String,
+}
+
+#[derive(Deserialize)]
+pub struct LogQuery {
+    community_id: Option<String>,
+    q: Option<String>,
+}
+
+/// Communities to choose from: the person's own assignments first, then every active one
+/// (narrowed by `q` when given).
+async fn community_choices(
+    db: &sea_orm::DatabaseConnection,
+    who: &WebCaller,
+    person_id: i32,
+    q: &str,
+    selected: &str,
+) -> Result<(Vec<Choice>, Vec<Choice>), AppError> {
+    let held = assignments::list(
+        db,
+        &who.caller,
+        &assignments::AssignmentFilter {
+            person_id: Some(person_id),
+            as_of: Some(today()),
+            ..Default::default()
+        },
+        PageRequest::first(50),
+    )
+    .await?;
+    let mine_ids: Vec<i32> = held.items.iter().map(|a| a.community_id).collect();
+    let names = regions::community_names(db, &mine_ids).await?;
+    let choice = |id: i32, label: String| Choice {
+        selected: selected == id.to_string(),
+        value: id.to_string(),
+        label,
+    };
+    let mut mine: Vec<Choice> = Vec::new();
+    for id in &mine_ids {
+        if !mine.iter().any(|c| c.value == id.to_string()) {
+            mine.push(choice(*id, names.get(id).cloned().unwrap_or_default()));
+        }
+    }
+    let all = regions::list_communities(
+        db,
+        &CommunityFilter {
+            active: Some(true),
+            q: Some(q.to_owned()).filter(|q| !q.trim().is_empty()),
+            ..Default::default()
+        },
+        PageRequest::first(200),
+    )
+    .await?;
+    let others = all
+        .items
+        .into_iter()
+        .filter(|(community, _)| !mine_ids.contains(&community.id))
+        .map(|(community, street)| {
+            choice(
+                community.id,
+                format!("{}（{}）", community.name, street.name),
+            )
+        })
+        .collect();
+    Ok((mine, others))
+}
+
+async fn activity_choices(
+    db: &sea_orm::DatabaseConnection,
+    selected: &str,
+) -> Result<Vec<Choice>, AppError> {
+    let mut items: Vec<(String, String)> = sport_items::names(db).await?.into_iter().collect();
+    items.sort();
+    Ok(items
+        .into_iter()
+        .map(|(code, name)| Choice {
+            selected: code == selected,
+            value: code,
+            label: name,
+        })
+        .collect())
+}
+
+async fn render_log(
+    req: &Request,
+    who: &WebCaller,
+    form: LogForm,
+    q: String,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> poem::Result<Response> {
+    let state = state(req)?;
+    let db = &state.db;
+    let person_id = own_person(who)?;
+    let account = auth::me(db, &who.caller).await?;
+    let (mine, others) = community_choices(db, who, person_id, &q, &form.community_id).await?;
+    let activities = activity_choices(db, &form.activity).await?;
+    page_with_status(
+        &LogPage {
+            layout: Layout::signed_in(who, &account.username, "/me/sessions/new"),
+            title: "登记服务",
+            form,
+            q,
+            mine,
+            others,
+            activities,
+            errors,
+            today: today().to_string(),
+        },
+        status,
+    )
+}
+
+/// The form to log a session. Each rendering carries a fresh key, so a double tap or a form sent
+/// twice creates one session.
+#[handler]
+pub async fn log_page(
+    req: &Request,
+    who: WebCaller,
+    Query(query): Query<LogQuery>,
+) -> poem::Result<Response> {
+    let form = LogForm {
+        form_key: new_token(),
+        community_id: query.community_id.unwrap_or_default(),
+        date: today().to_string(),
+        participants: "0".to_owned(),
+        ..Default::default()
+    };
+    let q = query.q.unwrap_or_default().chars().take(50).collect();
+    render_log(req, &who, form, q, FieldErrors::default(), StatusCode::OK).await
+}
+
+/// Reads the form's values; what cannot be read is named by its field.
+fn parse(form: &LogForm) -> Result<(i32, NaiveDate, NaiveTime, NaiveTime, i32), FieldErrors> {
+    let mut errors = Vec::new();
+    let mut bad = |field: &str, code: &'static str| {
+        errors.push(crate::domain::FieldViolation::new(field, code, ""));
+    };
+    let community = form.community_id.trim().parse::<i32>().ok();
+    if community.is_none() {
+        bad("community_id", "community.unknown");
+    }
+    let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d").ok();
+    if date.is_none() {
+        bad("date", "date.invalid");
+    }
+    let time = |raw: &str| {
+        NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+            .or_else(|_| NaiveTime::parse_from_str(raw.trim(), "%H:%M:%S"))
+            .ok()
+    };
+    let start = time(&form.start_time);
+    if start.is_none() {
+        bad("start_time", "time.invalid");
+    }
+    let end = time(&form.end_time);
+    if end.is_none() {
+        bad("end_time", "time.invalid");
+    }
+    let participants = form.participants.trim().parse::<i32>().ok();
+    if participants.is_none() {
+        bad("participants", "number.invalid");
+    }
+    match (community, date, start, end, participants) {
+        (Some(c), Some(d), Some(s), Some(e), Some(p)) if errors.is_empty() => Ok((c, d, s, e, p)),
+        _ => Err(FieldErrors::of(&errors)),
+    }
+}
+
+/// The service names the instants; the form shows them by its time fields.
+fn form_errors(err: &AppError) -> Option<FieldErrors> {
+    let (AppError::Unprocessable { errors, .. } | AppError::Conflict { errors, .. }) = err else {
+        return None;
+    };
+    let renamed: Vec<_> = errors
+        .iter()
+        .map(|v| {
+            let field = match v.field.as_str() {
+                "started_at" => "start_time",
+                "ended_at" => "end_time",
+                "person_id" | "Idempotency-Key" => "body",
+                other => other,
+            };
+            crate::domain::FieldViolation::new(field, v.code, v.message.clone())
+        })
+        .collect();
+    Some(FieldErrors::of(&renamed))
+}
+
+#[handler]
+pub async fn log(
+    req: &Request,
+    CsrfForm { who, form }: CsrfForm<LogForm>,
+) -> poem::Result<Response> {
+    let state = state(req)?;
+    own_person(&who)?;
+    let (community_id, date, start, end, participants) = match parse(&form) {
+        Ok(values) => values,
+        Err(errors) => {
+            return render_log(
+                req,
+                &who,
+                form,
+                String::new(),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let new = NewSession {
+        person_id: None,
+        community_id,
+        started_at: time::instant_at(date, start),
+        ended_at: time::instant_at(date, end),
+        activity: form.activity.trim().to_owned(),
+        participants,
+        description: form.description.clone(),
+    };
+    let idempotency = (!form.form_key.is_empty()).then(|| Idempotency {
+        key: format!("web:{}", form.form_key.chars().take(64).collect::<String>()),
+        body: format!(
+            "{community_id}|{date}|{start}|{end}|{participants}|{}|{}",
+            new.activity, new.description
+        )
+        .into_bytes(),
+    });
+    match service_sessions::create(&state.db, &who.caller, new, idempotency).await {
+        Ok(Created::New(_) | Created::Replayed(_)) => Ok(see_other("/me/sessions?logged=1")),
+        Err(err) => match form_errors(&err) {
+            Some(errors) => {
+                let status = err.status();
+                render_log(req, &who, form, String::new(), errors, status).await
+            }
+            None => Err(err.into()),
+        },
+    }
+}
+
+pub struct Row {
+    pub day: String,
+    pub time: String,
+    pub community: String,
+    pub activity: String,
+    pub hours: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub needs_attention: bool,
+}
+
+#[derive(Template)]
+#[template(path = "member/sessions.html")]
+struct SessionsPage {
+    layout: Layout,
+    title: &'static str,
+    years: Vec<Choice>,
+    statuses: Vec<Choice>,
+    rows: Vec<Row>,
+    total: u64,
+    logged: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    year: Option<String>,
+    status: Option<String>,
+    logged: Option<String>,
+}
+
+fn status_of(code: &str) -> Option<SessionStatus> {
+    match code {
+        "pending" => Some(SessionStatus::Pending),
+        "approved" => Some(SessionStatus::Approved),
+        "rejected" => Some(SessionStatus::Rejected),
+        "withdrawn" => Some(SessionStatus::Withdrawn),
+        "revoked" => Some(SessionStatus::Revoked),
+        _ => None,
+    }
+}
+
+/// One's sessions of a year (this year by default), newest first, by status.
+#[handler]
+pub async fn list(
+    req: &Request,
+    who: WebCaller,
+    Query(query): Query<ListQuery>,
+) -> poem::Result<Response> {
+    let state = state(req)?;
+    let db = &state.db;
+    let person_id = own_person(&who)?;
+    let account = auth::me(db, &who.caller).await?;
+    let this_year = today().year();
+    let year = query
+        .year
+        .as_deref()
+        .and_then(|y| y.parse::<i32>().ok())
+        .filter(|y| (this_year - 10..=this_year).contains(y))
+        .unwrap_or(this_year);
+    let status_code = query.status.unwrap_or_default();
+    let status = status_of(&status_code);
+    let (from, to) = time::year_bounds(year);
+    let filter = SessionFilter {
+        person_id: Some(person_id),
+        status,
+        from: Some(from),
+        to: Some(to),
+        ..Default::default()
+    };
+    let found = service_sessions::list(db, &who.caller, &filter, PageRequest::first(200)).await?;
+    let ids: Vec<i32> = found.items.iter().map(|s| s.community_id).collect();
+    let communities = regions::community_names(db, &ids).await?;
+    let activities = sport_items::names(db).await?;
+    let rows = found
+        .items
+        .iter()
+        .map(|s| {
+            let (status, status_class) = status_name(s.status);
+            let start = time::local(s.started_at).format("%H:%M").to_string();
+            let end = s
+                .ended_at
+                .map(|e| time::local(e).format("%H:%M").to_string())
+                .unwrap_or_else(|| "进行中".to_owned());
+            Row {
+                day: format::date(time::day_of(s.started_at)),
+                time: format!("{start}–{end}"),
+                community: communities
+                    .get(&s.community_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                activity: activities
+                    .get(&s.activity)
+                    .cloned()
+                    .unwrap_or_else(|| s.activity.clone()),
+                hours: format::hours(hours(i64::from(s.quarters))),
+                status,
+                status_class,
+                needs_attention: s.needs_attention,
+            }
+        })
+        .collect();
+    let years = (this_year - 4..=this_year)
+        .rev()
+        .map(|y| Choice {
+            value: y.to_string(),
+            label: format!("{y} 年"),
+            selected: y == year,
+        })
+        .collect();
+    let statuses = [
+        ("", "全部"),
+        ("pending", "待审核"),
+        ("approved", "已通过"),
+        ("rejected", "未通过"),
+        ("withdrawn", "已撤回"),
+        ("revoked", "已撤销"),
+    ]
+    .iter()
+    .map(|(value, label)| Choice {
+        value: (*value).to_owned(),
+        label: (*label).to_owned(),
+        selected: *value == status_code.as_str() || (value.is_empty() && status.is_none()),
+    })
+    .collect();
+    page(&SessionsPage {
+        layout: Layout::signed_in(&who, &account.username, "/me/sessions"),
+        title: "我的服务记录",
+        years,
+        statuses,
+        total: found.total,
+        rows,
+        logged: query.logged.is_some(),
+    })
+}

@@ -1,0 +1,669 @@
+//! The web UI's foundation, through HTTP as a browser speaks it: pages in Chinese under a strict
+//! policy, the cookie session and its attributes, the defences of every form (the session's
+//! secret, the same origin), and the rules that end a session.
+
+mod common;
+
+use common::{ADMIN_PASSWORD, TestApp, USER_PASSWORD, spawn_app};
+use reqwest::{Method, StatusCode, header};
+use serde_json::json;
+
+/// A browser of its own: no redirects followed, so each answer can be read.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+struct Page {
+    status: StatusCode,
+    headers: header::HeaderMap,
+    text: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The value of the page's first hidden `csrf_token`.
+    fn csrf(&self) -> String {
+        let at = self
+            .text
+            .find("name=\"csrf_token\" value=\"")
+            .expect("a csrf field");
+        let rest = &self.text[at + "name=\"csrf_token\" value=\"".len()..];
+        rest[..rest.find('"').unwrap()].to_owned()
+    }
+}
+
+async fn read(response: reqwest::Response) -> Page {
+    Page {
+        status: response.status(),
+        headers: response.headers().clone(),
+        text: response.text().await.unwrap(),
+    }
+}
+
+/// A signed-in browser: its session cookie.
+struct Session<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    cookie: String,
+}
+
+impl<'a> Session<'a> {
+    async fn get(&self, path: &str) -> Page {
+        read(
+            self.client
+                .get(self.app.url_root(path))
+                .header(header::COOKIE, &self.cookie)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A form post as a browser on this site sends it.
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.post_with(path, form, &[("sec-fetch-site", "same-origin")])
+            .await
+    }
+
+    async fn post_with(&self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
+        let mut request = self
+            .client
+            .post(self.app.url_root(path))
+            .header(header::COOKIE, &self.cookie)
+            .form(form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        read(request.send().await.unwrap()).await
+    }
+}
+
+trait Root {
+    fn url_root(&self, path: &str) -> String;
+}
+
+impl Root for TestApp {
+    fn url_root(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+async fn sign_in<'a>(app: &'a TestApp, username: &str, password: &str) -> Session<'a> {
+    let client = browser();
+    let page = read(
+        client
+            .post(app.url_root("/login"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text);
+    let set_cookie = page
+        .headers
+        .get(header::SET_COOKIE)
+        .expect("a session cookie")
+        .to_str()
+        .unwrap();
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    Session {
+        app,
+        client,
+        cookie,
+    }
+}
+
+/// A member account of a new person in the first street.
+async fn member(app: &TestApp) -> (common::User, i64) {
+    let street = app.street_id("450203001").await;
+    let person = app.person("张丽", "19800101", 11, street).await;
+    let person_id = person["id"].as_i64().unwrap();
+    let user = app.member(person_id as i32, Some(street)).await;
+    (user, person_id)
+}
+
+#[tokio::test]
+async fn a_visitor_is_sent_to_a_chinese_login_page_under_a_strict_policy() {
+    let app = spawn_app().await;
+    let client = browser();
+    let root = read(client.get(app.url_root("/")).send().await.unwrap()).await;
+    assert_eq!(root.status, StatusCode::SEE_OTHER);
+    assert_eq!(root.location(), "/login");
+
+    let login = read(client.get(app.url_root("/login")).send().await.unwrap()).await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.text.contains("<html lang=\"zh-CN\">"));
+    assert!(login.text.contains("width=device-width"));
+    assert!(login.text.contains("登录"));
+    let policy = login.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("default-src 'self'"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert!(!login.text.contains("<script>") && !login.text.contains(" style="));
+
+    // Assets come from the binary, cached for good under a versioned path.
+    let css = login
+        .text
+        .split("href=\"")
+        .find_map(|s| {
+            s.strip_prefix("/assets/")
+                .map(|r| format!("/assets/{}", &r[..r.find('"').unwrap()]))
+        })
+        .unwrap();
+    let asset = read(client.get(app.url_root(&css)).send().await.unwrap()).await;
+    assert_eq!(asset.status, StatusCode::OK);
+    assert!(
+        asset.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let stale = read(
+        client
+            .get(app.url_root("/assets/0000/app.css"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::NOT_FOUND);
+
+    // A page that does not exist is a Chinese page; the API keeps its problem+json.
+    let missing = read(
+        client
+            .get(app.url_root("/no-such-page"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.text.contains("页面不存在"));
+    let api = client
+        .get(app.url("/no-such-endpoint"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert!(
+        api.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("problem+json")
+    );
+
+    // A member page asked for without a session leads to the login page and back.
+    let me = read(client.get(app.url_root("/me")).send().await.unwrap()).await;
+    assert_eq!(me.status, StatusCode::SEE_OTHER);
+    assert_eq!(me.location(), "/login?next=%2Fme");
+}
+
+#[tokio::test]
+async fn login_sets_a_lax_http_only_cookie_and_lands_each_role_at_home() {
+    let app = spawn_app().await;
+    let client = browser();
+    let page = read(
+        client
+            .post(app.url_root("/login"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/desk");
+    let cookie = page.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("fitreg_session="), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
+    assert!(!cookie.contains("Secure"), "http public URL: {cookie}");
+
+    let (member, _) = member(&app).await;
+    let session = sign_in(&app, &member.username, USER_PASSWORD).await;
+    let root = session.get("/").await;
+    assert_eq!(root.location(), "/me");
+    let home = session.get("/me").await;
+    assert_eq!(home.status, StatusCode::OK, "{}", home.text);
+    assert!(home.text.contains("张丽，您好"), "{}", home.text);
+    assert!(home.text.contains("已通过的服务时长"));
+
+    // Back where the person was going, but never to another site.
+    let next = read(
+        client
+            .post(app.url_root("/login"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[
+                ("username", member.username.as_str()),
+                ("password", USER_PASSWORD),
+                ("next", "//evil.example/"),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(next.location(), "/me");
+
+    // A wrong password is a Chinese message on the form, and no cookie.
+    let wrong = read(
+        client
+            .post(app.url_root("/login"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("username", "admin"), ("password", "wrong-password")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.text.contains("用户名或密码不正确"));
+    assert!(wrong.headers.get(header::SET_COOKIE).is_none());
+}
+
+#[tokio::test]
+async fn the_cookie_is_secure_exactly_when_the_public_url_is_https() {
+    let (test_db, db) = common::fresh_db().await;
+    let mut config = common::test_config(&test_db.url);
+    config.public_url = "https://fitreg.example".to_owned();
+    let app = common::serve_with(test_db, db, config).await;
+    let page = read(
+        browser()
+            .post(app.url_root("/login"))
+            .header("origin", "https://fitreg.example")
+            .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text);
+    let cookie = page.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn the_api_never_accepts_the_cookie_nor_the_pages_a_bearer_token() {
+    let app = spawn_app().await;
+    let session = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let token = session
+        .cookie
+        .trim_start_matches("fitreg_session=")
+        .to_owned();
+    let api = app.get_as(&token, "/auth/me").await;
+    assert_eq!(api.status, StatusCode::UNAUTHORIZED);
+    let cookie_on_api = browser()
+        .get(app.url("/auth/me"))
+        .header(header::COOKIE, &session.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cookie_on_api.status(), StatusCode::UNAUTHORIZED);
+    let bearer_as_cookie = browser()
+        .get(app.url_root("/desk"))
+        .header(
+            header::COOKIE,
+            format!("fitreg_session={}", app.admin_token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer_as_cookie.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_form_without_the_sessions_secret_or_from_another_site_is_refused_and_writes_nothing() {
+    let app = spawn_app().await;
+    let session = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let csrf = session.get("/desk").await.csrf();
+    let audit_before = app.get_ok("/audit-log?per_page=1").await["total"].clone();
+
+    let missing = session.post("/logout", &[]).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    assert!(missing.text.contains("表单已失效"), "{}", missing.text);
+    let wrong = session
+        .post("/logout", &[("csrf_token", "0".repeat(64).as_str())])
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let cross_site = session
+        .post_with(
+            "/logout",
+            &[("csrf_token", csrf.as_str())],
+            &[("sec-fetch-site", "cross-site")],
+        )
+        .await;
+    assert_eq!(cross_site.status, StatusCode::FORBIDDEN);
+    let other_origin = session
+        .post_with(
+            "/logout",
+            &[("csrf_token", csrf.as_str())],
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(other_origin.status, StatusCode::FORBIDDEN);
+    let no_origin = session
+        .post_with("/logout", &[("csrf_token", csrf.as_str())], &[])
+        .await;
+    assert_eq!(no_origin.status, StatusCode::FORBIDDEN);
+    // A password change forged the same ways changes nothing.
+    let forged = session
+        .post_with(
+            "/account/password",
+            &[
+                ("current_password", ADMIN_PASSWORD),
+                ("new_password", "a-new-password-9"),
+                ("password_again", "a-new-password-9"),
+            ],
+            &[("sec-fetch-site", "same-origin")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.login("admin", ADMIN_PASSWORD).await.status,
+        StatusCode::OK
+    );
+
+    // Still signed in: nothing above ended the session or wrote to the audit log but the login.
+    assert_eq!(session.get("/desk").await.status, StatusCode::OK);
+    let audit_after = app.get_ok("/audit-log?per_page=1").await["total"].clone();
+    assert_eq!(
+        audit_after.as_i64().unwrap(),
+        audit_before.as_i64().unwrap() + 1,
+        "only the API login of the check above"
+    );
+
+    // The origin of the public URL is accepted without Sec-Fetch-Site.
+    let origin = app.state.config.public_url.trim_end_matches('/').to_owned();
+    let logout = session
+        .post_with(
+            "/logout",
+            &[("csrf_token", csrf.as_str())],
+            &[("origin", origin.as_str())],
+        )
+        .await;
+    assert_eq!(logout.status, StatusCode::SEE_OTHER);
+    assert_eq!(logout.location(), "/login?done=logout");
+    let cleared = logout.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let after = session.get("/desk").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER, "the session ended");
+}
+
+#[tokio::test]
+async fn a_password_change_keeps_this_session_and_ends_every_other() {
+    let app = spawn_app().await;
+    let (member, _) = member(&app).await;
+    let here = sign_in(&app, &member.username, USER_PASSWORD).await;
+    let elsewhere = sign_in(&app, &member.username, USER_PASSWORD).await;
+    let form = here.get("/account/password").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = form.csrf();
+
+    let mismatch = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("current_password", USER_PASSWORD),
+                ("new_password", "a-new-password-9"),
+                ("password_again", "another-password-9"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(mismatch.text.contains("两次输入的密码不一致"));
+    let short = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("current_password", USER_PASSWORD),
+                ("new_password", "short"),
+                ("password_again", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        short.text.contains("密码至少需要 10 个字符"),
+        "{}",
+        short.text
+    );
+    assert_eq!(
+        app.get_as(&member.token, "/auth/me").await.status,
+        StatusCode::OK
+    );
+
+    let changed = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("current_password", USER_PASSWORD),
+                ("new_password", "a-new-password-9"),
+                ("password_again", "a-new-password-9"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.text);
+    assert_eq!(here.get("/me").await.status, StatusCode::OK);
+    assert_eq!(elsewhere.get("/me").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_as(&member.token, "/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn disabling_an_account_ends_its_cookie_session() {
+    let app = spawn_app().await;
+    let (member, _) = member(&app).await;
+    let session = sign_in(&app, &member.username, USER_PASSWORD).await;
+    assert_eq!(session.get("/me").await.status, StatusCode::OK);
+    let reply = app
+        .send_json(
+            &app.admin_token,
+            Method::PATCH,
+            &format!("/accounts/{}", member.id),
+            json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(session.get("/me").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn member_pages_are_for_members_and_staff_land_on_their_desk() {
+    let app = spawn_app().await;
+    let officer_street = app.street_id("450203001").await;
+    let officer = app.user("street_officer", Some(officer_street)).await;
+    let session = sign_in(&app, &officer.username, USER_PASSWORD).await;
+    assert_eq!(session.get("/").await.location(), "/desk");
+    let desk = session.get("/desk").await;
+    assert_eq!(desk.status, StatusCode::OK);
+    assert!(desk.text.contains("街道（乡镇）工作人员"));
+    let me = session.get("/me").await;
+    assert_eq!(me.status, StatusCode::FORBIDDEN);
+    assert!(me.text.contains("没有权限"));
+}
+
+#[tokio::test]
+async fn a_mail_link_without_a_live_token_says_so_in_chinese() {
+    let app = spawn_app().await;
+    let client = browser();
+    let empty = read(client.get(app.url_root("/activate")).send().await.unwrap()).await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(empty.text.contains("链接已失效"));
+    let used = read(
+        client
+            .post(app.url_root("/reset-password"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[
+                ("token", "f".repeat(64).as_str()),
+                ("password", "a-new-password-9"),
+                ("password_again", "a-new-password-9"),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        used.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        used.text
+    );
+    assert!(used.text.contains("链接已失效"), "{}", used.text);
+    let forgot = read(
+        client
+            .post(app.url_root("/forgot-password"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("email", "nobody@example.com")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(forgot.status, StatusCode::OK);
+    assert!(forgot.text.contains("如果该邮箱属于一个账户"));
+}
+
+/// A qualified volunteer with a member account, signed in; the id of a community of the street.
+async fn volunteer(app: &TestApp) -> (Session<'_>, i64, i64) {
+    let (member, person_id) = member(app).await;
+    app.qualify(
+        person_id,
+        json!({"kind": "fitness_volunteer", "certified_on": "2024-01-01"}),
+    )
+    .await;
+    let community = app.community_id("450203001001").await;
+    let session = sign_in(app, &member.username, USER_PASSWORD).await;
+    (session, person_id, community)
+}
+
+/// The value of a form field on a page.
+fn field(page: &Page, name: &str) -> String {
+    let marker = format!("name=\"{name}\"");
+    let at = page
+        .text
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name}"));
+    let rest = &page.text[at..];
+    let value = rest.find("value=\"").unwrap() + "value=\"".len();
+    rest[value..value + rest[value..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn a_member_logs_a_session_sees_the_rule_by_its_field_and_a_second_send_adds_nothing() {
+    let app = spawn_app().await;
+    let (session, person_id, community) = volunteer(&app).await;
+    let form = session.get("/me/sessions/new").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    assert!(form.text.contains("登记服务"));
+    assert!(
+        form.text.contains("广场舞"),
+        "activities are named in Chinese"
+    );
+    let csrf = form.csrf();
+    let key = field(&form, "form_key");
+    let yesterday = (chrono::Utc::now() + chrono::TimeDelta::hours(8) - chrono::TimeDelta::days(1))
+        .date_naive()
+        .to_string();
+    let community = community.to_string();
+    let mut values = vec![
+        ("csrf_token", csrf.as_str()),
+        ("form_key", key.as_str()),
+        ("community_id", community.as_str()),
+        ("activity", "square_dance"),
+        ("date", yesterday.as_str()),
+        ("start_time", "09:00"),
+        ("end_time", "08:00"),
+        ("participants", "25"),
+        ("description", "带领居民跳广场舞"),
+    ];
+    let wrong = session.post("/me/sessions", &values).await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.text
+    );
+    assert!(
+        wrong.text.contains("data-testid=\"end_time-error\"")
+            && wrong.text.contains("结束时间必须晚于开始时间"),
+        "{}",
+        wrong.text
+    );
+    assert!(
+        wrong.text.contains("带领居民跳广场舞"),
+        "the form keeps what was typed"
+    );
+    assert_eq!(field(&wrong, "participants"), "25");
+    let sessions = app
+        .get_ok(&format!("/service-sessions?person_id={person_id}"))
+        .await;
+    assert_eq!(sessions["total"], 0, "nothing was written");
+
+    values[6] = ("end_time", "10:30");
+    let done = session.post("/me/sessions", &values).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let again = session.post("/me/sessions", &values).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.text);
+    let sessions = app
+        .get_ok(&format!("/service-sessions?person_id={person_id}"))
+        .await;
+    assert_eq!(sessions["total"], 1, "a form sent twice logs one session");
+    assert_eq!(sessions["items"][0]["status"], "pending");
+
+    let list = session.get(done.location()).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text.contains("服务已登记"));
+    assert!(
+        list.text.contains("待审核") && list.text.contains("1.5 小时"),
+        "{}",
+        list.text
+    );
+    let home = session.get("/me").await;
+    assert!(
+        home.text.contains("1.5 小时"),
+        "pending hours on the home page"
+    );
+}
+
+#[tokio::test]
+async fn the_session_pages_are_a_members_own() {
+    let app = spawn_app().await;
+    let officer = app
+        .user("street_officer", Some(app.street_id("450203001").await))
+        .await;
+    let session = sign_in(&app, &officer.username, USER_PASSWORD).await;
+    for path in ["/me/sessions", "/me/sessions/new"] {
+        assert_eq!(
+            session.get(path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let csrf = session.get("/desk").await.csrf();
+    let posted = session
+        .post("/me/sessions", &[("csrf_token", csrf.as_str())])
+        .await;
+    assert_eq!(posted.status, StatusCode::FORBIDDEN);
+}
