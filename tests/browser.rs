@@ -3,8 +3,8 @@
 //! ignored by a plain `cargo test`; `.ci/run` installs both and runs them with `--ignored`.
 //! Every page a journey visits is checked with axe-core (no serious or critical violation) and
 //! for horizontal scroll at 360 px. On failure the page's screenshot and source are kept under
-//! `target/e2e-artifacts/`; with `FITREG_UPDATE_SCREENSHOTS=1` the README's screenshots in
-//! `docs/` are written anew.
+//! `target/e2e-artifacts/` (every visited page with `FITREG_KEEP_PAGES=1`); with
+//! `FITREG_UPDATE_SCREENSHOTS=1` the README's screenshots in `docs/` are written anew.
 
 mod common;
 
@@ -121,6 +121,9 @@ async fn keep(browser: &Client, name: &str) {
 /// Runs axe-core on the page: any serious or critical violation fails the journey. Then checks
 /// that the page does not scroll sideways at 360 px.
 async fn check_page(browser: &Client, name: &str) {
+    if std::env::var("FITREG_KEEP_PAGES").is_ok() {
+        keep(browser, &format!("page-{name}")).await;
+    }
     browser.execute(AXE, vec![]).await.expect("inject axe-core");
     let violations = browser
         .execute_async(
@@ -386,6 +389,32 @@ async fn journey(
         if std::env::var("FITREG_UPDATE_SCREENSHOTS").is_ok() {
             screenshot_to_docs(browser, "member-home.png").await;
         }
+
+        // The address of a community's poster (what its QR code holds): check in there, then out.
+        let poster_link = format!("/me/check-in?community_id={community}");
+        browser.goto(&app.url_root(&poster_link)).await.unwrap();
+        let chosen = browser
+            .find(Locator::Id("community_id"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(chosen.as_deref(), Some(community.as_str()));
+        check_page(browser, "check-in").await;
+        choose(browser, "activity", "taichi").await;
+        click(browser, "check-in").await;
+        assert!(
+            text_of(browser, "[data-testid=\"open-session\"]")
+                .await
+                .contains("服务进行中")
+        );
+        check_page(browser, "checked-in").await;
+        fill(browser, "participants", "8").await;
+        click(browser, "check-out").await;
+        arrive(browser, "/me/sessions?logged=1").await;
+        let table = text_of(browser, "[data-testid=\"sessions\"]").await;
+        assert!(table.contains("待审核"), "{table}");
     })
     .catch_unwind()
     .await

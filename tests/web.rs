@@ -667,3 +667,122 @@ async fn the_session_pages_are_a_members_own() {
         .await;
     assert_eq!(posted.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_poster_opens_the_check_in_of_its_community_and_check_out_closes_it() {
+    let app = spawn_app().await;
+    let street = app.street_id("450203001").await;
+    let (member_session, person_id, community) = volunteer(&app).await;
+
+    // The poster: for the bureau and the community's own officers.
+    let officer = app.user("street_officer", Some(street)).await;
+    let other_street = app.street_id("450203002").await;
+    let stranger = app.user("street_officer", Some(other_street)).await;
+    let auditor = app.user("auditor", None).await;
+    let poster_path = format!("/communities/{community}/poster");
+    let poster = sign_in(&app, &officer.username, USER_PASSWORD)
+        .await
+        .get(&poster_path)
+        .await;
+    assert_eq!(poster.status, StatusCode::OK, "{}", poster.text);
+    assert!(poster.text.contains("<svg") && poster.text.contains("签到"));
+    let link = format!("/me/check-in?community_id={community}");
+    assert!(
+        poster.text.contains(&link),
+        "the QR code's address is printed"
+    );
+    let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(admin.get(&poster_path).await.status, StatusCode::OK);
+    for (who, status) in [
+        (&stranger, StatusCode::NOT_FOUND),
+        (&auditor, StatusCode::FORBIDDEN),
+    ] {
+        let session = sign_in(&app, &who.username, USER_PASSWORD).await;
+        assert_eq!(
+            session.get(&poster_path).await.status,
+            status,
+            "{}",
+            who.username
+        );
+    }
+    assert_eq!(
+        member_session.get(&poster_path).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Scanned without a session: log in first, then back at the check-in.
+    let anonymous = read(browser().get(app.url_root(&link)).send().await.unwrap()).await;
+    assert_eq!(
+        anonymous.location(),
+        format!("/login?next=%2Fme%2Fcheck-in%3Fcommunity_id%3D{community}")
+    );
+
+    let form = member_session.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    assert!(
+        form.text
+            .contains(&format!("<option value=\"{community}\" selected>")),
+        "the poster's community is chosen"
+    );
+    let csrf = form.csrf();
+    let community_value = community.to_string();
+    let checked_in = member_session
+        .post(
+            "/me/check-in",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("community_id", community_value.as_str()),
+                ("activity", "square_dance"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        checked_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        checked_in.text
+    );
+    let open = member_session.get("/me/check-in").await;
+    assert!(
+        open.text.contains("data-testid=\"open-session\""),
+        "{}",
+        open.text
+    );
+    assert!(open.text.contains("服务进行中"));
+    let again = member_session
+        .post(
+            "/me/check-in",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("community_id", community_value.as_str()),
+                ("activity", "square_dance"),
+            ],
+        )
+        .await;
+    assert!(
+        again.status.is_client_error(),
+        "one open check-in at a time"
+    );
+
+    let sessions = app
+        .get_ok(&format!("/service-sessions?person_id={person_id}"))
+        .await;
+    let id = sessions["items"][0]["id"].as_i64().unwrap().to_string();
+    let out = member_session
+        .post(
+            "/me/check-out",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("session_id", id.as_str()),
+                ("participants", "12"),
+                ("description", "晨练"),
+            ],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.text);
+    let closed = app.get_ok(&format!("/service-sessions/{id}")).await;
+    assert!(!closed["ended_at"].is_null(), "{closed}");
+    assert_eq!(closed["participants"], 12);
+    let after = member_session.get("/me/check-in").await;
+    assert!(after.text.contains("data-testid=\"check-in\""));
+}

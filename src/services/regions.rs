@@ -114,6 +114,18 @@ pub async fn get_community(
     }
 }
 
+/// A community whose check-in poster the caller may print: the bureau's, or the officers' of its
+/// street (an officer of another street or a member gets 404, an auditor 403).
+pub async fn community_for_poster(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+) -> Result<CommunityWithStreet, AppError> {
+    let found = get_community(db, id).await?;
+    caller.authorize_write(Target::Street(found.0.street_id), "community", id)?;
+    Ok(found)
+}
+
 /// The foreign key guarantees every community a street; a missing one is a server fault.
 fn with_street(
     paged: Paged<(community::Model, Option<street::Model>)>,

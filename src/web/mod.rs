@@ -43,6 +43,12 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         )
         .at("/me/sessions/new", get(views::sessions::log_page))
         .at(
+            "/me/check-in",
+            get(views::check_in::page).post(views::check_in::check_in),
+        )
+        .at("/me/check-out", poem::post(views::check_in::check_out))
+        .at("/communities/:id/poster", get(views::poster::poster))
+        .at(
             "/login",
             get(views::auth::login_page).post(views::auth::login),
         )
@@ -75,6 +81,7 @@ pub struct Layout {
     pub pico_css: String,
     pub app_css: String,
     pub htmx_js: String,
+    pub app_js: String,
 }
 
 pub struct SignedIn {
@@ -97,6 +104,7 @@ impl Layout {
             pico_css: assets::path("vendor/pico-2.1.1.min.css"),
             app_css: assets::path("app.css"),
             htmx_js: assets::path("vendor/htmx-2.0.8.min.js"),
+            app_js: assets::path("app.js"),
         }
     }
 
@@ -105,6 +113,7 @@ impl Layout {
         let items: &[(&'static str, &'static str)] = match who.caller.role {
             Role::Member => &[
                 ("/me", "我的首页"),
+                ("/me/check-in", "签到"),
                 ("/me/sessions/new", "登记服务"),
                 ("/me/sessions", "服务记录"),
                 ("/account/password", "修改密码"),

@@ -85,6 +85,23 @@ pub async fn check_in(
     Ok(created)
 }
 
+/// The member's check-in still open, if any.
+pub async fn open_check_in(
+    db: &DatabaseConnection,
+    caller: &Caller,
+) -> Result<Option<service_session::Model>, AppError> {
+    let Some(person_id) = caller.person_id.filter(|_| caller.role == Role::Member) else {
+        return Err(AppError::Forbidden(
+            "only members check in, for themselves".into(),
+        ));
+    };
+    Ok(service_session::Entity::find()
+        .filter(service_session::Column::PersonId.eq(person_id))
+        .filter(service_session::Column::EndedAt.is_null())
+        .one(db)
+        .await?)
+}
+
 /// Closes the caller's open check-in now; past 12 hours it closes at 12 hours, flagged. The
 /// participants and description given are held to the rules of logging.
 pub async fn check_out(

@@ -87,7 +87,7 @@ pub struct LogQuery {
 
 /// Communities to choose from: the person's own assignments first, then every active one
 /// (narrowed by `q` when given).
-async fn community_choices(
+pub async fn community_choices(
     db: &sea_orm::DatabaseConnection,
     who: &WebCaller,
     person_id: i32,

@@ -1,0 +1,58 @@
+//! A community's check-in poster: its name and a QR code that opens the check-in page with the
+//! community chosen (after a login when needed). Printed on A4 and hung where people exercise.
+
+use askama::Template;
+use poem::{Request, Response, handler, web::Path};
+use qrcode::{EcLevel, QrCode, render::svg};
+
+use crate::{
+    error::AppError,
+    services::{auth, regions},
+    web::{
+        Layout, page,
+        session::{WebCaller, state},
+    },
+};
+
+#[derive(Template)]
+#[template(path = "poster.html")]
+struct Poster {
+    layout: Layout,
+    title: &'static str,
+    community: String,
+    street: String,
+    link: String,
+    qr_svg: String,
+}
+
+/// The QR code of `link` as an SVG element (no script, no style: the page policy holds).
+fn qr_svg(link: &str) -> Result<String, AppError> {
+    let code = QrCode::with_error_correction_level(link.as_bytes(), EcLevel::M)
+        .map_err(|e| AppError::Internal(format!("qr code: {e}")))?;
+    Ok(code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(320, 320)
+        .quiet_zone(true)
+        .build())
+}
+
+#[handler]
+pub async fn poster(req: &Request, who: WebCaller, Path(id): Path<i32>) -> poem::Result<Response> {
+    let state = state(req)?;
+    let (community, street) = regions::community_for_poster(&state.db, &who.caller, id).await?;
+    let account = auth::me(&state.db, &who.caller).await?;
+    let link = format!(
+        "{}/me/check-in?community_id={}",
+        state.config.public_url.trim_end_matches('/'),
+        community.id
+    );
+    let qr_svg = qr_svg(&link)?;
+    page(&Poster {
+        layout: Layout::signed_in(&who, &account.username, ""),
+        title: "签到二维码",
+        community: community.name,
+        street: street.name,
+        link,
+        qr_svg,
+    })
+}
