@@ -786,3 +786,120 @@ async fn a_poster_opens_the_check_in_of_its_community_and_check_out_closes_it() 
     let after = member_session.get("/me/check-in").await;
     assert!(after.text.contains("data-testid=\"check-in\""));
 }
+
+#[tokio::test]
+async fn a_member_withdraws_a_pending_session_and_asks_to_correct_an_approved_one() {
+    let app = spawn_app().await;
+    let (session, person_id, community) = volunteer(&app).await;
+    let log = |start: &'static str, end: &'static str| {
+        let body = json!({
+            "community_id": community,
+            "started_at": format!("{}T{start}:00+08:00", (chrono::Utc::now() + chrono::TimeDelta::hours(8) - chrono::TimeDelta::days(2)).date_naive()),
+            "ended_at": format!("{}T{end}:00+08:00", (chrono::Utc::now() + chrono::TimeDelta::hours(8) - chrono::TimeDelta::days(2)).date_naive()),
+            "activity": "square_dance",
+            "participants": 10,
+            "description": "广场舞",
+            "person_id": person_id,
+        });
+        app.send_json(&app.admin_token, Method::POST, "/service-sessions", body)
+    };
+    let first = log("08:00", "09:00").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let pending = first.json["id"].as_i64().unwrap();
+    let second = log("10:00", "11:00").await;
+    let approved = second.json["id"].as_i64().unwrap();
+    let reviewed = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            &format!("/service-sessions/{approved}/review"),
+            json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.text);
+
+    let list = session.get("/me/sessions").await;
+    assert!(list.text.contains(&format!("/me/sessions/{pending}")));
+    let page = session.get(&format!("/me/sessions/{pending}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("data-testid=\"withdraw\""));
+    let csrf = page.csrf();
+    let withdrawn = session
+        .post(
+            &format!("/me/sessions/{pending}/withdraw"),
+            &[("csrf_token", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(
+        withdrawn.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        withdrawn.text
+    );
+    let after = session.get(&format!("/me/sessions/{pending}")).await;
+    assert!(after.text.contains("已撤回") && after.text.contains("撤回"));
+    assert_eq!(
+        app.get_ok(&format!("/service-sessions/{pending}")).await["status"],
+        "withdrawn"
+    );
+
+    let page = session.get(&format!("/me/sessions/{approved}")).await;
+    assert!(page.text.contains("申请更正"));
+    let no_reason = session
+        .post(
+            &format!("/me/sessions/{approved}/correction"),
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("start_time", "10:00"),
+                ("end_time", "11:30"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        no_reason.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        no_reason.text
+    );
+    assert!(
+        no_reason.text.contains("reason-error"),
+        "{}",
+        no_reason.text
+    );
+    let asked = session
+        .post(
+            &format!("/me/sessions/{approved}/correction"),
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("start_time", "10:00"),
+                ("end_time", "11:30"),
+                ("participants", "10"),
+                ("description", "广场舞"),
+                ("reason", "结束时间登记错了"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.text);
+    let shown = session.get(&format!("/me/sessions/{approved}")).await;
+    assert!(
+        shown.text.contains("结束时间登记错了") && shown.text.contains("等待审核"),
+        "{}",
+        shown.text
+    );
+
+    // Another member's session is nobody's business here.
+    let street = app.street_id("450203001").await;
+    let someone = app.person("李强", "19790202", 13, street).await;
+    let other = app
+        .member(someone["id"].as_i64().unwrap() as i32, Some(street))
+        .await;
+    let other_session = sign_in(&app, &other.username, USER_PASSWORD).await;
+    assert_eq!(
+        other_session
+            .get(&format!("/me/sessions/{approved}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

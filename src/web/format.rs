@@ -1,9 +1,17 @@
-//! How pages write dates and hours: `2026年12月1日`, `2.5 小时`.
+//! How pages write dates, times and hours: `2026年12月1日`, `08:30` in UTC+08:00, `2.5 小时`.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use crate::domain::time;
 
 pub fn date(day: NaiveDate) -> String {
     format!("{}年{}月{}日", day.year(), day.month(), day.day())
+}
+
+/// A moment as the district's clocks read it, e.g. `2026年12月1日 08:30`.
+pub fn date_time(at: DateTime<Utc>) -> String {
+    let local = time::local(at);
+    format!("{} {}", date(local.date_naive()), local.format("%H:%M"))
 }
 
 pub fn hours(value: f64) -> String {

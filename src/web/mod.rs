@@ -42,6 +42,15 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             get(views::sessions::list).post(views::sessions::log),
         )
         .at("/me/sessions/new", get(views::sessions::log_page))
+        .at("/me/sessions/:id", get(views::session_detail::detail))
+        .at(
+            "/me/sessions/:id/withdraw",
+            poem::post(views::session_detail::withdraw),
+        )
+        .at(
+            "/me/sessions/:id/correction",
+            poem::post(views::session_detail::correct),
+        )
         .at(
             "/me/check-in",
             get(views::check_in::page).post(views::check_in::check_in),

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use serde_json::{Map, Value, json};
 
@@ -24,6 +25,20 @@ use crate::{
 
 /// Files a correction of an approved session: by its person, or an officer of its street, or the
 /// bureau.
+/// The corrections asked for a session the caller may read, newest first.
+pub async fn corrections_of(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    session_id: i32,
+) -> Result<Vec<session_correction::Model>, AppError> {
+    super::query::get(db, caller, session_id).await?;
+    Ok(session_correction::Entity::find()
+        .filter(session_correction::Column::SessionId.eq(session_id))
+        .order_by_desc(session_correction::Column::Id)
+        .all(db)
+        .await?)
+}
+
 pub async fn request_correction(
     db: &DatabaseConnection,
     caller: &Caller,

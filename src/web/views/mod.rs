@@ -4,4 +4,5 @@ pub mod auth;
 pub mod check_in;
 pub mod home;
 pub mod poster;
+pub mod session_detail;
 pub mod sessions;

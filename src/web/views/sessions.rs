@@ -315,6 +315,7 @@ pub async fn log(
 }
 
 pub struct Row {
+    pub id: i32,
     pub day: String,
     pub time: String,
     pub community: String,
@@ -398,6 +399,7 @@ pub async fn list(
                 .map(|e| time::local(e).format("%H:%M").to_string())
                 .unwrap_or_else(|| "进行中".to_owned());
             Row {
+                id: s.id,
                 day: format::date(time::day_of(s.started_at)),
                 time: format!("{start}–{end}"),
                 community: communities
