@@ -13,5 +13,6 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod mail;
+pub mod qr;
 pub mod services;
 pub mod web;

@@ -415,6 +415,26 @@ async fn journey(
         arrive(browser, "/me/sessions?logged=1").await;
         let table = text_of(browser, "[data-testid=\"sessions\"]").await;
         assert!(table.contains("待审核"), "{table}");
+
+        // The certificate of this year, and its public verification page.
+        browser
+            .goto(&app.url_root("/me/certificate"))
+            .await
+            .unwrap();
+        check_page(browser, "certificate-form").await;
+        click(browser, "open-certificate").await;
+        assert!(text_of(browser, "h1").await.contains("志愿服务记录证明"));
+        check_page(browser, "certificate").await;
+        let source = browser.source().await.unwrap();
+        let at = source.find("/verify/").expect("a verification address") + "/verify/".len();
+        let code = source[at..at + 32].to_owned();
+        browser
+            .goto(&app.url_root(&format!("/verify/{code}")))
+            .await
+            .unwrap();
+        let result = text_of(browser, "[data-testid=\"verify-result\"]").await;
+        assert!(result.contains("与登记记录一致"), "{result}");
+        check_page(browser, "verify").await;
     })
     .catch_unwind()
     .await

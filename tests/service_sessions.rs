@@ -837,7 +837,7 @@ async fn a_certificate_lists_approved_sessions_and_its_code_verifies_publicly() 
     assert!(html.contains("广场舞"));
     let code_start = html.find("<code>").unwrap() + 6;
     let code = &html[code_start..code_start + 32];
-    assert!(html.contains(&format!("/api/v1/certificates/{code}")));
+    assert!(html.contains(&format!("/verify/{code}")));
     assert!(html.contains("FR-"));
 
     let check = app

@@ -903,3 +903,93 @@ async fn a_member_withdraws_a_pending_session_and_asks_to_correct_an_approved_on
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_member_prints_a_certificate_that_anyone_can_check_in_chinese() {
+    let app = spawn_app().await;
+    let (session, person_id, community) = volunteer(&app).await;
+    let day = (chrono::Utc::now() + chrono::TimeDelta::hours(8) - chrono::TimeDelta::days(1))
+        .date_naive();
+    let logged = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            "/service-sessions",
+            json!({
+                "person_id": person_id,
+                "community_id": community,
+                "started_at": format!("{day}T08:00:00+08:00"),
+                "ended_at": format!("{day}T10:00:00+08:00"),
+                "activity": "square_dance",
+                "participants": 20,
+                "description": "广场舞",
+            }),
+        )
+        .await;
+    let id = logged.json["id"].as_i64().unwrap();
+    app.send_json(
+        &app.admin_token,
+        Method::POST,
+        &format!("/service-sessions/{id}/review"),
+        json!({"decision": "approve"}),
+    )
+    .await;
+
+    let form = session.get("/me/certificate").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    let bad = session.get("/me/certificate/print?from=2026-13-01").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("请填写有效的日期"));
+    let printed = session
+        .get(&format!("/me/certificate/print?from={day}&to={day}"))
+        .await;
+    assert_eq!(printed.status, StatusCode::OK, "{}", printed.text);
+    let policy = printed.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert!(printed.text.contains("志愿服务记录证明") && printed.text.contains("张丽"));
+    assert!(
+        printed.text.contains("<svg"),
+        "the verification address as a QR code"
+    );
+    assert!(printed.text.contains("size:A4"));
+    let at = printed.text.find("/verify/").unwrap() + "/verify/".len();
+    let code = &printed.text[at..at + 32];
+
+    let check = read(
+        browser()
+            .get(app.url_root(&format!("/verify/{code}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(check.status, StatusCode::OK, "{}", check.text);
+    assert!(check.text.contains("与登记记录一致"), "{}", check.text);
+    assert!(check.text.contains("张*") && !check.text.contains("张丽"));
+    assert!(check.text.contains("2 小时"));
+    let unknown = read(
+        browser()
+            .get(app.url_root("/verify/0123456789abcdef0123456789abcdef"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.text.contains("页面不存在"));
+
+    let officer = app
+        .user("street_officer", Some(app.street_id("450203001").await))
+        .await;
+    let staff = sign_in(&app, &officer.username, USER_PASSWORD).await;
+    assert_eq!(
+        staff.get("/me/certificate").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        staff.get("/me/certificate/print").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

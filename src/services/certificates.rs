@@ -142,10 +142,7 @@ pub async fn issue(
         Some(id) => account::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
-    let verify_url = format!(
-        "{}/api/v1/certificates/{code}",
-        public_url.trim_end_matches('/')
-    );
+    let verify_url = format!("{}/verify/{code}", public_url.trim_end_matches('/'));
     Ok(Issued {
         certificate: created,
         person,
@@ -238,6 +235,7 @@ fn escape(text: &str) -> String {
 
 /// The printable certificate page.
 pub fn render(issued: &Issued) -> String {
+    let qr = crate::qr::svg(&issued.verify_url, 120).unwrap_or_default();
     let c = &issued.certificate;
     let p = &issued.person;
     let mut rows = String::new();
@@ -270,7 +268,8 @@ pub fn render(issued: &Issued) -> String {
         .unwrap_or_else(|| "系统".to_owned());
     format!(
         r#"<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>志愿服务记录证明 {number}</title>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>志愿服务记录证明 {number}</title>
 <style>{style}</style></head>
 <body>
 <h1>志愿服务记录证明</h1>
@@ -288,7 +287,7 @@ pub fn render(issued: &Issued) -> String {
 <tr><td>出具单位：{issuer}（盖章）</td><td>负责人：__________</td></tr>
 <tr><td colspan="2">经办人：{handler}</td></tr>
 </table>
-<p>验证码：<code>{code}</code><br>验证网址：{url}</p>
+<div class="verify"><div class="qr">{qr}</div><p>验证码：<code>{code}</code><br>验证网址：{url}<br>扫描二维码或打开验证网址，可核验本证明与登记记录是否一致。</p></div>
 </body></html>
 "#,
         number = escape(c.number.as_deref().unwrap_or_default()),
@@ -303,15 +302,19 @@ pub fn render(issued: &Issued) -> String {
         issuer = escape(&c.issuer),
         code = c.code,
         url = escape(&issued.verify_url),
+        qr = qr,
         style = STYLE,
     )
 }
 
 /// The page's only style, inline so the certificate prints as one file.
-const STYLE: &str = "body{font-family:serif;max-width:800px;margin:2em auto;line-height:1.6}\
+const STYLE: &str = "body{font-family:serif;max-width:800px;margin:2em auto;padding:0 0.5em;\
+line-height:1.6;overflow-wrap:anywhere}\
 h1{text-align:center}table{width:100%;border-collapse:collapse}\
 td,th{border:1px solid #333;padding:4px 6px}.n{text-align:right}.meta td{border:none}\
-@media print{.noprint{display:none}}";
+.verify{display:flex;flex-wrap:wrap;gap:1em;align-items:center}\
+@media screen and (max-width:600px){td,th{padding:2px 3px;font-size:0.85em}}.qr svg{width:30mm;height:30mm}\
+@page{size:A4;margin:15mm}@media print{body{margin:0;max-width:none}.noprint{display:none}}";
 
 /// The content security policy of the certificate page: nothing but its own inline style, named
 /// by hash, so browsers print it styled and run nothing.

@@ -57,6 +57,9 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         )
         .at("/me/check-out", poem::post(views::check_in::check_out))
         .at("/communities/:id/poster", get(views::poster::poster))
+        .at("/me/certificate", get(views::certificate::choose))
+        .at("/me/certificate/print", get(views::certificate::print))
+        .at("/verify/:code", get(views::certificate::verify))
         .at(
             "/login",
             get(views::auth::login_page).post(views::auth::login),
@@ -125,6 +128,7 @@ impl Layout {
                 ("/me/check-in", "签到"),
                 ("/me/sessions/new", "登记服务"),
                 ("/me/sessions", "服务记录"),
+                ("/me/certificate", "服务证明"),
                 ("/account/password", "修改密码"),
             ],
             Role::StreetOfficer | Role::BureauAdmin | Role::Auditor => {

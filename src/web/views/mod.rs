@@ -1,6 +1,7 @@
 //! One module per area of the UI.
 
 pub mod auth;
+pub mod certificate;
 pub mod check_in;
 pub mod home;
 pub mod poster;

@@ -3,10 +3,8 @@
 
 use askama::Template;
 use poem::{Request, Response, handler, web::Path};
-use qrcode::{EcLevel, QrCode, render::svg};
 
 use crate::{
-    error::AppError,
     services::{auth, regions},
     web::{
         Layout, page,
@@ -25,17 +23,6 @@ struct Poster {
     qr_svg: String,
 }
 
-/// The QR code of `link` as an SVG element (no script, no style: the page policy holds).
-fn qr_svg(link: &str) -> Result<String, AppError> {
-    let code = QrCode::with_error_correction_level(link.as_bytes(), EcLevel::M)
-        .map_err(|e| AppError::Internal(format!("qr code: {e}")))?;
-    Ok(code
-        .render::<svg::Color<'_>>()
-        .min_dimensions(320, 320)
-        .quiet_zone(true)
-        .build())
-}
-
 #[handler]
 pub async fn poster(req: &Request, who: WebCaller, Path(id): Path<i32>) -> poem::Result<Response> {
     let state = state(req)?;
@@ -46,7 +33,7 @@ pub async fn poster(req: &Request, who: WebCaller, Path(id): Path<i32>) -> poem:
         state.config.public_url.trim_end_matches('/'),
         community.id
     );
-    let qr_svg = qr_svg(&link)?;
+    let qr_svg = crate::qr::svg(&link, 320)?;
     page(&Poster {
         layout: Layout::signed_in(&who, &account.username, ""),
         title: "签到二维码",
