@@ -416,6 +416,11 @@ async fn journey(
         let table = text_of(browser, "[data-testid=\"sessions\"]").await;
         assert!(table.contains("待审核"), "{table}");
 
+        // Training and the next grade.
+        browser.goto(&app.url_root("/me/training")).await.unwrap();
+        assert!(text_of(browser, "h1").await.contains("培训与晋级"));
+        check_page(browser, "training").await;
+
         // The certificate of this year, and its public verification page.
         browser
             .goto(&app.url_root("/me/certificate"))

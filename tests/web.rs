@@ -993,3 +993,64 @@ async fn a_member_prints_a_certificate_that_anyone_can_check_in_chinese() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_member_sees_the_courses_held_and_where_it_stands_for_the_next_grade() {
+    let app = spawn_app().await;
+    let (session, person_id, _) = volunteer(&app).await;
+    let empty = session.get("/me/training").await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.text);
+    assert!(empty.text.contains("还没有参加过培训"));
+    assert!(
+        empty.text.contains("申报三级社会体育指导员"),
+        "{}",
+        empty.text
+    );
+
+    let course = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            "/courses",
+            json!({
+                "title": "三级社会体育指导员培训班",
+                "kind": "certification",
+                "target_role": "social_sports_instructor",
+                "target_grade": "third",
+                "organizer": "区文体新局",
+                "location": "鱼峰区全民健身中心",
+                "starts_on": "2025-03-01",
+                "ends_on": "2025-03-05",
+                "hours": 30.0,
+                "capacity": 30,
+                "status": "open",
+            }),
+        )
+        .await;
+    assert_eq!(course.status, StatusCode::CREATED, "{}", course.text);
+    let course = course.json["id"].as_i64().unwrap();
+    let seat = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            &format!("/courses/{course}/enrollments"),
+            json!({"person_id": person_id}),
+        )
+        .await;
+    assert_eq!(seat.status, StatusCode::CREATED, "{}", seat.text);
+    let done = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            &format!("/courses/{course}/enrollments/{person_id}/result"),
+            json!({"status": "completed"}),
+        )
+        .await;
+    assert!(done.status.is_success(), "{}", done.text);
+
+    let page = session.get("/me/training").await;
+    assert!(page.text.contains("三级社会体育指导员培训班") && page.text.contains("结业"));
+    assert!(page.text.contains("30 小时"), "{}", page.text);
+    assert!(page.text.contains("2025 年"));
+    assert!(page.text.contains("培训学时（小时）") && page.text.contains("满足"));
+}

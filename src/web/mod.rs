@@ -57,6 +57,7 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         )
         .at("/me/check-out", poem::post(views::check_in::check_out))
         .at("/communities/:id/poster", get(views::poster::poster))
+        .at("/me/training", get(views::training::overview))
         .at("/me/certificate", get(views::certificate::choose))
         .at("/me/certificate/print", get(views::certificate::print))
         .at("/verify/:code", get(views::certificate::verify))
@@ -129,6 +130,7 @@ impl Layout {
                 ("/me/sessions/new", "登记服务"),
                 ("/me/sessions", "服务记录"),
                 ("/me/certificate", "服务证明"),
+                ("/me/training", "培训与晋级"),
                 ("/account/password", "修改密码"),
             ],
             Role::StreetOfficer | Role::BureauAdmin | Role::Auditor => {

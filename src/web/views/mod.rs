@@ -7,3 +7,4 @@ pub mod home;
 pub mod poster;
 pub mod session_detail;
 pub mod sessions;
+pub mod training;
