@@ -1054,3 +1054,135 @@ async fn a_member_sees_the_courses_held_and_where_it_stands_for_the_next_grade()
     assert!(page.text.contains("2025 年"));
     assert!(page.text.contains("培训学时（小时）") && page.text.contains("满足"));
 }
+
+#[tokio::test]
+async fn a_member_edits_a_pending_session_under_the_rules_of_logging() {
+    let app = spawn_app().await;
+    let (session, person_id, community) = volunteer(&app).await;
+    let day = (chrono::Utc::now() + chrono::TimeDelta::hours(8) - chrono::TimeDelta::days(1))
+        .date_naive();
+    let logged = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            "/service-sessions",
+            json!({
+                "person_id": person_id,
+                "community_id": community,
+                "started_at": format!("{day}T08:00:00+08:00"),
+                "ended_at": format!("{day}T09:00:00+08:00"),
+                "activity": "square_dance",
+                "participants": 5,
+                "description": "广场舞",
+            }),
+        )
+        .await;
+    let id = logged.json["id"].as_i64().unwrap();
+    let detail = session.get(&format!("/me/sessions/{id}")).await;
+    assert!(detail.text.contains(&format!("/me/sessions/{id}/edit")));
+    let form = session.get(&format!("/me/sessions/{id}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    assert_eq!(field(&form, "start_time"), "08:00");
+    assert_eq!(field(&form, "participants"), "5");
+    let csrf = form.csrf();
+    let version = field(&form, "version");
+    let community = community.to_string();
+    let date = day.to_string();
+    let mut values = vec![
+        ("csrf_token", csrf.as_str()),
+        ("version", version.as_str()),
+        ("community_id", community.as_str()),
+        ("activity", "square_dance"),
+        ("date", date.as_str()),
+        ("start_time", "08:00"),
+        ("end_time", "21:00"),
+        ("participants", "5"),
+        ("description", "广场舞"),
+    ];
+    let too_long = session
+        .post(&format!("/me/sessions/{id}/edit"), &values)
+        .await;
+    assert_eq!(
+        too_long.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        too_long.text
+    );
+    assert!(
+        too_long.text.contains("一次服务最长 12 小时"),
+        "{}",
+        too_long.text
+    );
+    values[6] = ("end_time", "09:30");
+    let saved = session
+        .post(&format!("/me/sessions/{id}/edit"), &values)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    let stored = app.get_ok(&format!("/service-sessions/{id}")).await;
+    assert_eq!(stored["hours"], 1.5, "{stored}");
+    let stale = session
+        .post(&format!("/me/sessions/{id}/edit"), &values)
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+    assert!(stale.text.contains("请刷新页面后重试"), "{}", stale.text);
+}
+
+#[tokio::test]
+async fn every_member_page_is_the_members_alone_and_every_page_runs_no_inline_code() {
+    let app = spawn_app().await;
+    let (member_session, _, _) = volunteer(&app).await;
+    let member_pages = [
+        "/me",
+        "/me/sessions",
+        "/me/sessions/new",
+        "/me/check-in",
+        "/me/certificate",
+        "/me/training",
+    ];
+    for path in member_pages {
+        let page = member_session.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text);
+        let policy = page.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(
+            !policy.contains("unsafe-inline") && policy.contains("default-src 'self'"),
+            "{path}: {policy}"
+        );
+        assert!(
+            !page.text.contains("<script>") && !page.text.contains(" style=\""),
+            "{path}"
+        );
+    }
+    let street = app.street_id("450203001").await;
+    let officer = app.user("street_officer", Some(street)).await;
+    let auditor = app.user("auditor", None).await;
+    let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let officer = sign_in(&app, &officer.username, USER_PASSWORD).await;
+    let auditor = sign_in(&app, &auditor.username, USER_PASSWORD).await;
+    for (who, session) in [
+        ("bureau", &admin),
+        ("officer", &officer),
+        ("auditor", &auditor),
+    ] {
+        assert_eq!(session.get("/desk").await.status, StatusCode::OK, "{who}");
+        for path in member_pages {
+            let page = session.get(path).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{who} {path}");
+            assert!(page.text.contains("没有权限"), "{who} {path}");
+        }
+    }
+    // A forged form from the auditor writes nothing.
+    let csrf = auditor.get("/desk").await.csrf();
+    let posted = auditor
+        .post(
+            "/me/check-in",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("community_id", "1"),
+                ("activity", "square_dance"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::FORBIDDEN);
+}

@@ -35,6 +35,12 @@ pub fn message(code: &str) -> &'static str {
         "community.unknown" => "请选择社区（村）",
         "community.inactive" => "该社区（村）已停用，请选择其他社区（村）",
         "sport_item.unknown" => "请选择服务项目",
+        "session.not_editable" => "只能修改待审核的记录；已通过的记录请申请更正",
+        "session.not_pending" => "只能撤回待审核的记录",
+        "session.not_approved" => "只有已通过的记录才能申请更正",
+        "version.stale" => "这条记录刚被修改过，请刷新页面后重试",
+        "correction.empty" => "请至少修改一项再申请更正",
+        "correction.pending_exists" => "这条记录已有一份等待审核的更正申请",
         "idempotency.key_reused" => "此表单已提交过，请重新打开页面填写",
         "text.control_character" | "body.control_character" | "text.bidi_control" => {
             "内容含有不可见的控制字符"

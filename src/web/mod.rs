@@ -44,6 +44,10 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/me/sessions/new", get(views::sessions::log_page))
         .at("/me/sessions/:id", get(views::session_detail::detail))
         .at(
+            "/me/sessions/:id/edit",
+            get(views::sessions::edit_page).post(views::sessions::edit),
+        )
+        .at(
             "/me/sessions/:id/withdraw",
             poem::post(views::session_detail::withdraw),
         )

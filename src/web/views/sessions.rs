@@ -3,7 +3,11 @@
 
 use askama::Template;
 use chrono::{Datelike, NaiveDate, NaiveTime};
-use poem::{Request, Response, handler, http::StatusCode, web::Query};
+use poem::{
+    Request, Response, handler,
+    http::StatusCode,
+    web::{Path, Query},
+};
 use serde::Deserialize;
 
 use crate::{
@@ -63,6 +67,9 @@ pub struct LogForm {
     participants: String,
     #[serde(default)]
     description: String,
+    /// The version read, when editing.
+    #[serde(default)]
+    version: String,
 }
 
 #[derive(Template)]
@@ -70,6 +77,9 @@ pub struct LogForm {
 struct LogPage {
     layout: Layout,
     title: &'static str,
+    /// Where the form posts: a new session, or the edit of a pending one.
+    action: String,
+    submit: &'static str,
     form: LogForm,
     q: String,
     mine: Vec<Choice>,
@@ -158,9 +168,17 @@ async fn activity_choices(
         .collect())
 }
 
+/// Which form: logging a new session, or editing a pending one.
+#[derive(Clone, Copy)]
+enum Purpose {
+    Log,
+    Edit(i32),
+}
+
 async fn render_log(
     req: &Request,
     who: &WebCaller,
+    purpose: Purpose,
     form: LogForm,
     q: String,
     errors: FieldErrors,
@@ -172,10 +190,20 @@ async fn render_log(
     let account = auth::me(db, &who.caller).await?;
     let (mine, others) = community_choices(db, who, person_id, &q, &form.community_id).await?;
     let activities = activity_choices(db, &form.activity).await?;
+    let (title, action, submit) = match purpose {
+        Purpose::Log => ("登记服务", "/me/sessions".to_owned(), "提交登记"),
+        Purpose::Edit(id) => (
+            "修改服务记录",
+            format!("/me/sessions/{id}/edit"),
+            "保存修改",
+        ),
+    };
     page_with_status(
         &LogPage {
             layout: Layout::signed_in(who, &account.username, "/me/sessions/new"),
-            title: "登记服务",
+            title,
+            action,
+            submit,
             form,
             q,
             mine,
@@ -204,7 +232,16 @@ pub async fn log_page(
         ..Default::default()
     };
     let q = query.q.unwrap_or_default().chars().take(50).collect();
-    render_log(req, &who, form, q, FieldErrors::default(), StatusCode::OK).await
+    render_log(
+        req,
+        &who,
+        Purpose::Log,
+        form,
+        q,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Reads the form's values; what cannot be read is named by its field.
@@ -255,7 +292,7 @@ fn form_errors(err: &AppError) -> Option<FieldErrors> {
             let field = match v.field.as_str() {
                 "started_at" => "start_time",
                 "ended_at" => "end_time",
-                "person_id" | "Idempotency-Key" => "body",
+                "person_id" | "Idempotency-Key" | "status" | "version" => "body",
                 other => other,
             };
             crate::domain::FieldViolation::new(field, v.code, v.message.clone())
@@ -277,6 +314,7 @@ pub async fn log(
             return render_log(
                 req,
                 &who,
+                Purpose::Log,
                 form,
                 String::new(),
                 errors,
@@ -307,7 +345,82 @@ pub async fn log(
         Err(err) => match form_errors(&err) {
             Some(errors) => {
                 let status = err.status();
-                render_log(req, &who, form, String::new(), errors, status).await
+                render_log(req, &who, Purpose::Log, form, String::new(), errors, status).await
+            }
+            None => Err(err.into()),
+        },
+    }
+}
+
+/// The log form filled with a pending session of the member's own, to change it.
+#[handler]
+pub async fn edit_page(
+    req: &Request,
+    who: WebCaller,
+    Path(id): Path<i32>,
+) -> poem::Result<Response> {
+    let state = state(req)?;
+    let person_id = own_person(&who)?;
+    let session = service_sessions::get(&state.db, &who.caller, id).await?;
+    if session.person_id != person_id {
+        return Err(AppError::not_found("service_session", id).into());
+    }
+    let clock = |at| time::local(at).format("%H:%M").to_string();
+    let form = LogForm {
+        form_key: String::new(),
+        community_id: session.community_id.to_string(),
+        activity: session.activity.clone(),
+        date: time::day_of(session.started_at).to_string(),
+        start_time: clock(session.started_at),
+        end_time: session.ended_at.map(clock).unwrap_or_default(),
+        participants: session.participants.to_string(),
+        description: session.description.clone(),
+        version: session.version.to_string(),
+    };
+    render_log(
+        req,
+        &who,
+        Purpose::Edit(id),
+        form,
+        String::new(),
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Saves the changes of a pending session, under the rules of logging.
+#[handler]
+pub async fn edit(
+    req: &Request,
+    Path(id): Path<i32>,
+    CsrfForm { who, form }: CsrfForm<LogForm>,
+) -> poem::Result<Response> {
+    let state = state(req)?;
+    own_person(&who)?;
+    let purpose = Purpose::Edit(id);
+    let (community_id, date, start, end, participants) = match parse(&form) {
+        Ok(values) => values,
+        Err(errors) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_log(req, &who, purpose, form, String::new(), errors, status).await;
+        }
+    };
+    let changes = service_sessions::Edit {
+        community_id: Some(community_id),
+        started_at: Some(time::instant_at(date, start)),
+        ended_at: Some(time::instant_at(date, end)),
+        activity: Some(form.activity.trim().to_owned()),
+        participants: Some(participants),
+        description: Some(form.description.clone()),
+        expected_version: form.version.trim().parse().ok(),
+    };
+    match service_sessions::edit(&state.db, &who.caller, id, changes).await {
+        Ok(_) => Ok(see_other(&format!("/me/sessions/{id}"))),
+        Err(err) => match form_errors(&err) {
+            Some(errors) => {
+                let status = err.status();
+                render_log(req, &who, purpose, form, String::new(), errors, status).await
             }
             None => Err(err.into()),
         },
