@@ -235,6 +235,18 @@ async fn login_sets_a_lax_http_only_cookie_and_lands_each_role_at_home() {
     }
     assert!(!cookie.contains("Secure"), "http public URL: {cookie}");
 
+    // A client that is no browser (no Sec-Fetch-Site, no Origin) logs in as well.
+    let plain = read(
+        client
+            .post(app.url_root("/login"))
+            .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(plain.status, StatusCode::SEE_OTHER);
+
     let (member, _) = member(&app).await;
     let session = sign_in(&app, &member.username, USER_PASSWORD).await;
     let root = session.get("/").await;
@@ -357,10 +369,14 @@ async fn a_form_without_the_sessions_secret_or_from_another_site_is_refused_and_
         )
         .await;
     assert_eq!(other_origin.status, StatusCode::FORBIDDEN);
-    let no_origin = session
-        .post_with("/logout", &[("csrf_token", csrf.as_str())], &[])
+    let null_origin = session
+        .post_with(
+            "/logout",
+            &[("csrf_token", csrf.as_str())],
+            &[("origin", "null")],
+        )
         .await;
-    assert_eq!(no_origin.status, StatusCode::FORBIDDEN);
+    assert_eq!(null_origin.status, StatusCode::FORBIDDEN);
     // A password change forged the same ways changes nothing.
     let forged = session
         .post_with(
