@@ -9,10 +9,9 @@ use crate::{
         careers::RegistrationStatus,
         hours::hours,
         person::{QualificationKind, QualificationStatus, SessionStatus},
-        time,
     },
     error::AppError,
-    services::{PageRequest, auth, people, regions, registrations, service_sessions, sport_items},
+    services::{PageRequest, auth, people, registrations, service_sessions},
     web::{
         Layout, format, home_of, page, see_other,
         session::{MaybeCaller, WebCaller, state},
@@ -26,17 +25,6 @@ pub async fn root(MaybeCaller(who): MaybeCaller) -> Response {
         Some(who) => see_other(home_of(who.caller.role)),
         None => see_other("/login"),
     }
-}
-
-/// One row of the latest sessions.
-pub struct SessionRow {
-    pub day: String,
-    pub community: String,
-    pub activity: String,
-    pub hours: String,
-    pub status: &'static str,
-    pub status_class: &'static str,
-    pub needs_attention: bool,
 }
 
 pub fn status_name(status: SessionStatus) -> (&'static str, &'static str) {
@@ -66,7 +54,7 @@ struct MemberHome {
     met: bool,
     /// This year's work registration, for instructors: its words and whether it is approved.
     registration: Option<(&'static str, bool)>,
-    sessions: Vec<SessionRow>,
+    sessions: Vec<crate::web::views::sessions::Row>,
 }
 
 /// A member's home: this year's hours, stars, requirement and registration, and the latest
@@ -108,31 +96,7 @@ pub async fn member_home(req: &Request, who: WebCaller) -> poem::Result<Response
         ..Default::default()
     };
     let latest = service_sessions::list(db, &who.caller, &filter, PageRequest::first(5)).await?;
-    let ids: Vec<i32> = latest.items.iter().map(|s| s.community_id).collect();
-    let communities = regions::community_names(db, &ids).await?;
-    let activities = sport_items::names(db).await?;
-    let sessions = latest
-        .items
-        .iter()
-        .map(|s| {
-            let (status, status_class) = status_name(s.status);
-            SessionRow {
-                day: format::date(time::day_of(s.started_at)),
-                community: communities
-                    .get(&s.community_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                activity: activities
-                    .get(&s.activity)
-                    .cloned()
-                    .unwrap_or_else(|| s.activity.clone()),
-                hours: format::hours(hours(i64::from(s.quarters))),
-                status,
-                status_class,
-                needs_attention: s.needs_attention,
-            }
-        })
-        .collect();
+    let sessions = crate::web::views::sessions::rows_of(db, &latest.items).await?;
     let approved = hours(summary.approved_quarters);
     let requirement = summary.annual_requirement_hours.map(|required| {
         let percent = if required > 0.0 {

@@ -173,38 +173,7 @@ pub async fn list(
         ..Default::default()
     };
     let found = service_sessions::list(db, &who.caller, &filter, PageRequest::first(200)).await?;
-    let ids: Vec<i32> = found.items.iter().map(|s| s.community_id).collect();
-    let communities = regions::community_names(db, &ids).await?;
-    let activities = sport_items::names(db).await?;
-    let rows = found
-        .items
-        .iter()
-        .map(|s| {
-            let (status, status_class) = status_name(s.status);
-            let start = time::local(s.started_at).format("%H:%M").to_string();
-            let end = s
-                .ended_at
-                .map(|e| time::local(e).format("%H:%M").to_string())
-                .unwrap_or_else(|| "进行中".to_owned());
-            Row {
-                id: s.id,
-                day: format::date(time::day_of(s.started_at)),
-                time: format!("{start}–{end}"),
-                community: communities
-                    .get(&s.community_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                activity: activities
-                    .get(&s.activity)
-                    .cloned()
-                    .unwrap_or_else(|| s.activity.clone()),
-                hours: format::hours(hours(i64::from(s.quarters))),
-                status,
-                status_class,
-                needs_attention: s.needs_attention,
-            }
-        })
-        .collect();
+    let rows = rows_of(db, &found.items).await?;
     let years = (this_year - 4..=this_year)
         .rev()
         .map(|y| Choice {
@@ -237,4 +206,43 @@ pub async fn list(
         rows,
         logged: query.logged.is_some(),
     })
+}
+
+/// Sessions as the pages list them: the district day and clock, names instead of codes, Chinese
+/// status words.
+pub async fn rows_of(
+    db: &sea_orm::DatabaseConnection,
+    sessions: &[crate::entities::service_session::Model],
+) -> Result<Vec<Row>, AppError> {
+    let ids: Vec<i32> = sessions.iter().map(|s| s.community_id).collect();
+    let communities = regions::community_names(db, &ids).await?;
+    let activities = sport_items::names(db).await?;
+    Ok(sessions
+        .iter()
+        .map(|s| {
+            let (status, status_class) = status_name(s.status);
+            let start = time::local(s.started_at).format("%H:%M").to_string();
+            let end = s
+                .ended_at
+                .map(|e| time::local(e).format("%H:%M").to_string())
+                .unwrap_or_else(|| "进行中".to_owned());
+            Row {
+                id: s.id,
+                day: format::date(time::day_of(s.started_at)),
+                time: format!("{start}–{end}"),
+                community: communities
+                    .get(&s.community_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                activity: activities
+                    .get(&s.activity)
+                    .cloned()
+                    .unwrap_or_else(|| s.activity.clone()),
+                hours: format::hours(hours(i64::from(s.quarters))),
+                status,
+                status_class,
+                needs_attention: s.needs_attention,
+            }
+        })
+        .collect())
 }
