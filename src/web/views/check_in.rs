@@ -34,6 +34,8 @@ struct CheckInPage {
     layout: Layout,
     title: &'static str,
     open: Option<OpenSession>,
+    /// No search on this page; the shared community list reads it.
+    q: String,
     mine: Vec<Choice>,
     others: Vec<Choice>,
     activities: Vec<Choice>,
@@ -90,6 +92,7 @@ async fn render(
             layout: Layout::signed_in(who, &account.username, "/me/check-in"),
             title: "签到",
             open,
+            q: String::new(),
             mine,
             others,
             activities,
