@@ -94,6 +94,33 @@ pub struct SetPasswordForm {
     password_again: String,
 }
 
+impl SetPasswordForm {
+    /// The two passwords typed must be the same.
+    fn check_again(&self) -> Result<(), AppError> {
+        if self.password == self.password_again {
+            Ok(())
+        } else {
+            Err(AppError::invalid(
+                "password_again",
+                "password.mismatch",
+                "the two passwords differ",
+            ))
+        }
+    }
+}
+
+/// The form again with what was wrong by its fields, or the error page for anything else.
+fn again(
+    page_of: fn(String, FieldErrors) -> SetPasswordPage,
+    token: String,
+    err: AppError,
+) -> poem::Result<Response> {
+    match FieldErrors::from_error(&err) {
+        Some(errors) => page_with_status(&page_of(token, errors), err.status()),
+        None => Err(err.into()),
+    }
+}
+
 /// Sets the password from an invitation, then signs the person in.
 #[handler]
 pub async fn activate(
@@ -102,14 +129,8 @@ pub async fn activate(
     PublicForm(form): PublicForm<SetPasswordForm>,
 ) -> poem::Result<Response> {
     let state = state(req)?;
-    if form.password != form.password_again {
-        return page_with_status(
-            &SetPasswordPage::activation(
-                form.token,
-                FieldErrors::one("password_again", "password.mismatch"),
-            ),
-            poem::http::StatusCode::UNPROCESSABLE_ENTITY,
-        );
+    if let Err(err) = form.check_again() {
+        return again(SetPasswordPage::activation, form.token, err);
     }
     match account_tokens::activate(
         &state.db,
@@ -132,13 +153,7 @@ pub async fn activate(
             jar.add(session_cookie(state, &opened.token));
             Ok(see_other(home_of(opened.account.role)))
         }
-        Err(err) => match FieldErrors::from_error(&err) {
-            Some(errors) => page_with_status(
-                &SetPasswordPage::activation(form.token, errors),
-                err.status(),
-            ),
-            None => Err(err.into()),
-        },
+        Err(err) => again(SetPasswordPage::activation, form.token, err),
     }
 }
 
@@ -149,14 +164,8 @@ pub async fn reset(
     PublicForm(form): PublicForm<SetPasswordForm>,
 ) -> poem::Result<Response> {
     let state = state(req)?;
-    if form.password != form.password_again {
-        return page_with_status(
-            &SetPasswordPage::reset(
-                form.token,
-                FieldErrors::one("password_again", "password.mismatch"),
-            ),
-            poem::http::StatusCode::UNPROCESSABLE_ENTITY,
-        );
+    if let Err(err) = form.check_again() {
+        return again(SetPasswordPage::reset, form.token, err);
     }
     match account_tokens::confirm_reset(
         &state.db,
@@ -168,12 +177,7 @@ pub async fn reset(
     .await
     {
         Ok(_) => Ok(see_other("/login?done=password")),
-        Err(err) => match FieldErrors::from_error(&err) {
-            Some(errors) => {
-                page_with_status(&SetPasswordPage::reset(form.token, errors), err.status())
-            }
-            None => Err(err.into()),
-        },
+        Err(err) => again(SetPasswordPage::reset, form.token, err),
     }
 }
 
