@@ -4,126 +4,12 @@
 
 mod common;
 
-use common::{ADMIN_PASSWORD, TestApp, USER_PASSWORD, spawn_app};
+use common::{
+    ADMIN_PASSWORD, TestApp, USER_PASSWORD, spawn_app,
+    web::{Root, Session, browser, field, read, sign_in},
+};
 use reqwest::{Method, StatusCode, header};
 use serde_json::json;
-
-/// A browser of its own: no redirects followed, so each answer can be read.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-struct Page {
-    status: StatusCode,
-    headers: header::HeaderMap,
-    text: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    /// The value of the page's first hidden `csrf_token`.
-    fn csrf(&self) -> String {
-        let at = self
-            .text
-            .find("name=\"csrf_token\" value=\"")
-            .expect("a csrf field");
-        let rest = &self.text[at + "name=\"csrf_token\" value=\"".len()..];
-        rest[..rest.find('"').unwrap()].to_owned()
-    }
-}
-
-async fn read(response: reqwest::Response) -> Page {
-    Page {
-        status: response.status(),
-        headers: response.headers().clone(),
-        text: response.text().await.unwrap(),
-    }
-}
-
-/// A signed-in browser: its session cookie.
-struct Session<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
-    cookie: String,
-}
-
-impl<'a> Session<'a> {
-    async fn get(&self, path: &str) -> Page {
-        read(
-            self.client
-                .get(self.app.url_root(path))
-                .header(header::COOKIE, &self.cookie)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
-    }
-
-    /// A form post as a browser on this site sends it.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        self.post_with(path, form, &[("sec-fetch-site", "same-origin")])
-            .await
-    }
-
-    async fn post_with(&self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
-        let mut request = self
-            .client
-            .post(self.app.url_root(path))
-            .header(header::COOKIE, &self.cookie)
-            .form(form);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        read(request.send().await.unwrap()).await
-    }
-}
-
-trait Root {
-    fn url_root(&self, path: &str) -> String;
-}
-
-impl Root for TestApp {
-    fn url_root(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-}
-
-async fn sign_in<'a>(app: &'a TestApp, username: &str, password: &str) -> Session<'a> {
-    let client = browser();
-    let page = read(
-        client
-            .post(app.url_root("/login"))
-            .header("sec-fetch-site", "same-origin")
-            .form(&[("username", username), ("password", password)])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text);
-    let set_cookie = page
-        .headers
-        .get(header::SET_COOKIE)
-        .expect("a session cookie")
-        .to_str()
-        .unwrap();
-    let cookie = set_cookie.split(';').next().unwrap().to_owned();
-    Session {
-        app,
-        client,
-        cookie,
-    }
-}
 
 /// A member account of a new person in the first street.
 async fn member(app: &TestApp) -> (common::User, i64) {
@@ -572,18 +458,6 @@ async fn volunteer(app: &TestApp) -> (Session<'_>, i64, i64) {
     let community = app.community_id("450203001001").await;
     let session = sign_in(app, &member.username, USER_PASSWORD).await;
     (session, person_id, community)
-}
-
-/// The value of a form field on a page.
-fn field(page: &Page, name: &str) -> String {
-    let marker = format!("name=\"{name}\"");
-    let at = page
-        .text
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no field {name}"));
-    let rest = &page.text[at..];
-    let value = rest.find("value=\"").unwrap() + "value=\"".len();
-    rest[value..value + rest[value..].find('"').unwrap()].to_owned()
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ mod certificates;
 mod courses;
 mod coverage;
 pub mod document;
-mod files;
+pub(crate) mod files;
 mod health;
 mod json;
 pub mod middleware;

@@ -169,8 +169,9 @@ pub enum RegistrationStatus {
 }
 
 /// Where instructors stand with this year's registration, for the people list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum RegistrationStanding {
     /// An approved registration for the current year.
     Current,

@@ -126,7 +126,63 @@ pub enum QualificationStatus {
     Revoked,
 }
 
+impl Gender {
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::Male => "男",
+            Self::Female => "女",
+        }
+    }
+}
+
+impl PersonStatus {
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::Active => "在册",
+            Self::Suspended => "暂停",
+            Self::Retired => "退出",
+        }
+    }
+}
+
+impl Grade {
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::Third => "三级",
+            Self::Second => "二级",
+            Self::First => "一级",
+            Self::National => "国家级",
+        }
+    }
+}
+
+impl Employment {
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::FullTime => "专职",
+            Self::PartTime => "兼职",
+        }
+    }
+}
+
 impl QualificationKind {
+    pub const ALL: [Self; 4] = [
+        Self::SocialSportsInstructor,
+        Self::FitnessVolunteer,
+        Self::ScientificFitnessInstructor,
+        Self::CommunitySportsAdministrator,
+    ];
+
+    /// The name the district uses (DOMAIN.md).
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::SocialSportsInstructor => "社会体育指导员",
+            Self::FitnessVolunteer => "全民健身志愿者",
+            Self::ScientificFitnessInstructor => "科学健身指导员",
+            Self::CommunitySportsAdministrator => "文体管理员",
+        }
+    }
+
     /// Only social sports instructors hold a technical grade.
     pub fn has_grade(self) -> bool {
         self == Self::SocialSportsInstructor

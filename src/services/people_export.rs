@@ -12,12 +12,7 @@ use super::{
 use crate::{
     auth::Caller,
     db,
-    domain::{
-        account::Role,
-        id_number::mask,
-        person::{Gender, Grade, PersonStatus, QualificationKind, QualificationStatus},
-        time,
-    },
+    domain::{account::Role, id_number::mask, person::QualificationStatus, time},
     entities::{person, street},
     error::AppError,
 };
@@ -87,8 +82,8 @@ pub async fn export(
                 .iter()
                 .filter(|q| q.status == QualificationStatus::Active)
                 .map(|q| match q.grade {
-                    Some(grade) => format!("{}（{}）", kind_name(q.kind), grade_name(grade)),
-                    None => kind_name(q.kind).to_owned(),
+                    Some(grade) => format!("{}（{}）", q.kind.chinese(), grade.chinese()),
+                    None => q.kind.chinese().to_owned(),
                 })
                 .collect();
             let items: Vec<&str> = specialties
@@ -98,12 +93,7 @@ pub async fn export(
             [
                 p.id.to_string(),
                 p.name.clone(),
-                if p.gender == Gender::Male {
-                    "男"
-                } else {
-                    "女"
-                }
-                .to_owned(),
+                p.gender.chinese().to_owned(),
                 p.birth_date.to_string(),
                 if full_numbers {
                     p.id_number.clone()
@@ -113,7 +103,7 @@ pub async fn export(
                 p.phone.clone(),
                 p.email.clone().unwrap_or_default(),
                 streets.get(&p.street_id).cloned().unwrap_or_default(),
-                status_name(p.status).to_owned(),
+                p.status.chinese().to_owned(),
                 held.join("、"),
                 items.join("、"),
                 time::local(p.created_at)
@@ -131,30 +121,4 @@ pub async fn export(
         }])?,
     };
     Ok((bytes, rows.len()))
-}
-
-pub fn kind_name(kind: QualificationKind) -> &'static str {
-    match kind {
-        QualificationKind::SocialSportsInstructor => "社会体育指导员",
-        QualificationKind::FitnessVolunteer => "全民健身志愿者",
-        QualificationKind::ScientificFitnessInstructor => "科学健身指导员",
-        QualificationKind::CommunitySportsAdministrator => "文体管理员",
-    }
-}
-
-fn grade_name(grade: Grade) -> &'static str {
-    match grade {
-        Grade::Third => "三级",
-        Grade::Second => "二级",
-        Grade::First => "一级",
-        Grade::National => "国家级",
-    }
-}
-
-fn status_name(status: PersonStatus) -> &'static str {
-    match status {
-        PersonStatus::Active => "在册",
-        PersonStatus::Suspended => "暂停",
-        PersonStatus::Retired => "退出",
-    }
 }

@@ -126,6 +126,18 @@ pub async fn community_for_poster(
     Ok(found)
 }
 
+/// A community as a street's page shows it: the bureau's and the auditors', or the officers' of
+/// its street (an officer of another street or a member gets 404).
+pub async fn community_for_office(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+) -> Result<CommunityWithStreet, AppError> {
+    let found = get_community(db, id).await?;
+    caller.authorize_read(Target::Street(found.0.street_id), "community", id)?;
+    Ok(found)
+}
+
 /// The foreign key guarantees every community a street; a missing one is a server fault.
 fn with_street(
     paged: Paged<(community::Model, Option<street::Model>)>,

@@ -61,6 +61,48 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         )
         .at("/me/check-out", poem::post(views::check_in::check_out))
         .at("/communities/:id/poster", get(views::poster::poster))
+        .at("/people", get(views::people::list))
+        .at(
+            "/people/new",
+            get(views::people::form::new_page).post(views::people::form::create),
+        )
+        .at("/people/check-id", get(views::people::form::check_id))
+        .at("/people/export", get(views::people::export))
+        .at("/people/:id", get(views::people::detail::detail))
+        .at(
+            "/people/:id/edit",
+            get(views::people::form::edit_page).post(views::people::form::edit),
+        )
+        .at(
+            "/people/:id/qualifications",
+            poem::post(views::people::standing::add_qualification),
+        )
+        .at(
+            "/people/:id/qualifications/:qid/promote",
+            poem::post(views::people::standing::promote),
+        )
+        .at(
+            "/people/:id/qualifications/:qid/revoke",
+            poem::post(views::people::standing::revoke),
+        )
+        .at(
+            "/people/:id/status",
+            poem::post(views::people::standing::change_status),
+        )
+        .at(
+            "/people/:id/assignments",
+            poem::post(views::people::standing::assign),
+        )
+        .at(
+            "/assignments/:id/end",
+            poem::post(views::people::standing::end_assignment),
+        )
+        .at("/communities", get(views::communities::list))
+        .at("/communities/:id", get(views::communities::detail))
+        .at(
+            "/communities/:id/assignments",
+            poem::post(views::communities::assign),
+        )
         .at("/me/training", get(views::training::overview))
         .at("/me/certificate", get(views::certificate::choose))
         .at("/me/certificate/print", get(views::certificate::print))
@@ -137,9 +179,12 @@ impl Layout {
                 ("/me/training", "培训与晋级"),
                 ("/account/password", "修改密码"),
             ],
-            Role::StreetOfficer | Role::BureauAdmin | Role::Auditor => {
-                &[("/desk", "工作台"), ("/account/password", "修改密码")]
-            }
+            Role::StreetOfficer | Role::BureauAdmin | Role::Auditor => &[
+                ("/desk", "工作台"),
+                ("/people", "人员"),
+                ("/communities", "社区（村）"),
+                ("/account/password", "修改密码"),
+            ],
         };
         Self {
             signed_in: Some(SignedIn {

@@ -12,7 +12,9 @@ use chrono::NaiveDate;
 
 pub use create::create;
 pub use privacy::{data_export, get, record_id_number_read};
-pub use query::{filtered, list, load_qualifications, load_specialties};
+pub use query::{
+    Registered, filtered, list, load_qualifications, load_specialties, names, registered,
+};
 pub use specialties::{MAX_SPECIALTIES, check_specialties};
 pub use update::update;
 

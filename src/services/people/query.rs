@@ -179,3 +179,52 @@ pub async fn load_qualifications(
     }
     Ok(map)
 }
+
+/// Whether an ID number is registered already, as the caller may be told: the person when the
+/// caller may read them, only the fact otherwise (enrolling them again would be refused anyway).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registered {
+    No,
+    Readable { id: i32, name: String },
+    Elsewhere,
+}
+
+pub async fn registered(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    number: &crate::domain::id_number::IdNumber,
+) -> Result<Registered, AppError> {
+    let Some(found) = person::Entity::find()
+        .filter(person::Column::IdNumber.eq(number.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(Registered::No);
+    };
+    Ok(
+        if caller.can_read(crate::services::person_scope::target(&found)) {
+            Registered::Readable {
+                id: found.id,
+                name: found.name,
+            }
+        } else {
+            Registered::Elsewhere
+        },
+    )
+}
+
+/// The names of people, by id (for lists of records that name a person).
+pub async fn names(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, String>, AppError> {
+    let mut map = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows = person::Entity::find()
+            .filter(person::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        map.extend(rows.into_iter().map(|p| (p.id, p.name)));
+    }
+    Ok(map)
+}

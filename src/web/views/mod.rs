@@ -3,8 +3,11 @@
 pub mod auth;
 pub mod certificate;
 pub mod check_in;
+pub mod communities;
 pub mod home;
+pub mod people;
 pub mod poster;
 pub mod session_detail;
 pub mod sessions;
+pub mod staff;
 pub mod training;

@@ -40,22 +40,17 @@ struct TrainingPage {
     total: String,
     by_year: Vec<(i32, String)>,
     courses: Vec<CourseRow>,
-    current_grade: &'static str,
-    next_grade: &'static str,
+    current_grade: String,
+    next_grade: String,
     eligible: bool,
     requirements: Vec<RequirementRow>,
 }
 
-pub fn grade_name(grade: Grade) -> &'static str {
-    match grade {
-        Grade::Third => "三级社会体育指导员",
-        Grade::Second => "二级社会体育指导员",
-        Grade::First => "一级社会体育指导员",
-        Grade::National => "国家级社会体育指导员",
-    }
+pub fn grade_name(grade: Grade) -> String {
+    format!("{}社会体育指导员", grade.chinese())
 }
 
-fn requirement_name(name: &str) -> &'static str {
+pub fn requirement_name(name: &str) -> &'static str {
     match name {
         "age" => "年龄（岁）",
         "certification_course" => "等级培训（次）",
@@ -120,7 +115,7 @@ pub async fn overview(req: &Request, who: WebCaller) -> poem::Result<Response> {
                 })
                 .collect(),
         ),
-        None => ("", false, Vec::new()),
+        None => (String::new(), false, Vec::new()),
     };
     page(&TrainingPage {
         layout: Layout::signed_in(&who, &account.username, "/me/training"),
@@ -128,7 +123,9 @@ pub async fn overview(req: &Request, who: WebCaller) -> poem::Result<Response> {
         total: format::hours(hours(transcript.total_quarters)),
         by_year,
         courses,
-        current_grade: outlook.current_grade.map(grade_name).unwrap_or("尚无等级"),
+        current_grade: outlook
+            .current_grade
+            .map_or_else(|| "尚无等级".to_owned(), grade_name),
         next_grade,
         eligible,
         requirements,

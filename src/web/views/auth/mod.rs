@@ -26,7 +26,7 @@ use crate::{
 };
 
 /// Only a path of this site may be returned to after login, never another host.
-fn local_path(next: Option<&str>) -> Option<String> {
+pub fn local_path(next: Option<&str>) -> Option<String> {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
         .filter(|n| !n.chars().any(char::is_control))
         .map(str::to_owned)

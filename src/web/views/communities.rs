@@ -1,0 +1,504 @@
+//! The communities of a street as its office keeps them: each with its administrators in force
+//! (full- and part-time), instructors and volunteers, covered or not, how long a gap has lasted,
+//! and the day a covered one will lose its last administrator; a community's page with the people
+//! serving it, the history of its assignments, a form to assign someone and its QR poster.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use poem::{
+    Request, Response, handler,
+    http::StatusCode,
+    web::{Path, Query},
+};
+use serde::Deserialize;
+
+use crate::{
+    domain::{
+        FieldViolation,
+        account::Role,
+        person::{PersonStatus, QualificationKind, QualificationStatus},
+        time::today,
+    },
+    error::AppError,
+    services::{
+        PageRequest,
+        assignments::{self, AssignmentFilter, NewAssignment},
+        auth, coverage,
+        coverage_alerts::AT_RISK_DAYS,
+        people::{self, PersonFilter},
+        regions,
+    },
+    web::{
+        Layout, format,
+        messages::FieldErrors,
+        page_with_status, see_other,
+        session::{CsrfForm, WebCaller, state},
+        views::{
+            people::{choices, kind_options},
+            sessions::Choice,
+            staff::{code_of, may_change, require_staff},
+        },
+    },
+};
+
+pub struct CommunityRow {
+    pub id: i32,
+    pub name: String,
+    pub street: String,
+    pub full_time: i64,
+    pub part_time: i64,
+    pub instructors: i64,
+    pub volunteers: i64,
+    pub covered: bool,
+    /// For an uncovered community: since when, and for how many days.
+    pub gap: String,
+    /// For a covered one: the first day without an administrator, when within the window.
+    pub at_risk: String,
+}
+
+#[derive(Template)]
+#[template(path = "office/communities.html")]
+struct CommunitiesPage {
+    layout: Layout,
+    title: &'static str,
+    heading: String,
+    covered: u64,
+    communities: u64,
+    percent: String,
+    rows: Vec<CommunityRow>,
+    at_risk_days: u32,
+    district: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    street_id: Option<String>,
+}
+
+fn gap_words(since: Option<chrono::NaiveDate>, days: Option<i64>) -> String {
+    match (since, days) {
+        (Some(since), Some(days)) => format!("自{}起空缺 {days} 天", format::date(since)),
+        _ => "从未安排文体管理员".to_owned(),
+    }
+}
+
+/// `/communities`: the street's communities (the district's for the bureau and auditors, or one
+/// street's with `?street_id=`), the uncovered ones first.
+#[handler]
+pub async fn list(
+    req: &Request,
+    who: WebCaller,
+    Query(query): Query<ListQuery>,
+) -> poem::Result<Response> {
+    require_staff(&who)?;
+    let state = state(req)?;
+    let db = &state.db;
+    let account = auth::me(db, &who.caller).await?;
+    let street_id = query
+        .street_id
+        .as_deref()
+        .and_then(|s| s.trim().parse::<i32>().ok());
+    let day = today();
+    let audit = coverage::audit(db, &who.caller, day, street_id).await?;
+    let gaps: HashMap<i32, String> = coverage::gaps(db, &who.caller, day, street_id)
+        .await?
+        .into_iter()
+        .map(|g| (g.community.id, gap_words(g.uncovered_since, g.days)))
+        .collect();
+    let risks: HashMap<i32, String> = coverage::at_risk(db, &who.caller, AT_RISK_DAYS, street_id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            (
+                r.community.id,
+                format!(
+                    "{}起无人（还剩 {} 天）",
+                    format::date(r.uncovered_from),
+                    r.days_left
+                ),
+            )
+        })
+        .collect();
+    let streets: HashMap<i32, String> = audit
+        .streets
+        .iter()
+        .map(|s| (s.id, s.name.clone()))
+        .collect();
+    let mut rows: Vec<CommunityRow> = audit
+        .communities
+        .iter()
+        .map(|c| CommunityRow {
+            id: c.id,
+            name: c.name.clone(),
+            street: streets.get(&c.street_id).cloned().unwrap_or_default(),
+            full_time: c.administrators_full_time,
+            part_time: c.administrators_part_time,
+            instructors: c.instructors,
+            volunteers: c.volunteers,
+            covered: c.covered,
+            gap: gaps.get(&c.id).cloned().unwrap_or_default(),
+            at_risk: risks.get(&c.id).cloned().unwrap_or_default(),
+        })
+        .collect();
+    // Uncovered first, then those at risk, each in code order (the audit's order).
+    rows.sort_by_key(|r| (r.covered, r.at_risk.is_empty()));
+    let (covered, communities, heading) = match (street_id, who.caller.role) {
+        (Some(_), _) | (None, Role::StreetOfficer) => {
+            let id = street_id.or(who.caller.street_id).unwrap_or_default();
+            let street = audit.streets.iter().find(|s| s.id == id);
+            (
+                street.map_or(0, |s| s.totals.covered),
+                street.map_or(0, |s| s.totals.communities),
+                street.map(|s| s.name.clone()).unwrap_or_default(),
+            )
+        }
+        _ => (
+            audit.district.covered,
+            audit.district.communities,
+            "全区".to_owned(),
+        ),
+    };
+    let percent = if communities == 0 {
+        "100".to_owned()
+    } else {
+        format!("{:.1}", covered as f64 * 100.0 / communities as f64)
+    };
+    page_with_status(
+        &CommunitiesPage {
+            layout: Layout::signed_in(&who, &account.username, "/communities"),
+            title: "社区（村）",
+            heading,
+            covered,
+            communities,
+            percent,
+            rows,
+            at_risk_days: AT_RISK_DAYS,
+            district: street_id.is_none() && who.caller.role != Role::StreetOfficer,
+        },
+        StatusCode::OK,
+    )
+}
+
+pub struct ServingRow {
+    pub assignment_id: i32,
+    pub person_id: i32,
+    pub name: String,
+    pub role: &'static str,
+    pub employment: &'static str,
+    pub starts_on: String,
+}
+
+pub struct TimelineRow {
+    pub day: String,
+    pub event: String,
+    pub person_id: i32,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "office/community.html")]
+struct CommunityPage {
+    layout: Layout,
+    title: &'static str,
+    id: i32,
+    name: String,
+    street: String,
+    active: bool,
+    covered: bool,
+    gap: String,
+    at_risk: String,
+    serving: Vec<ServingRow>,
+    timeline: Vec<TimelineRow>,
+    may_change: bool,
+    people: Vec<Choice>,
+    roles: Vec<Choice>,
+    today: String,
+    form: String,
+    typed: HashMap<String, String>,
+    errors: FieldErrors,
+    notice: &'static str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DetailQuery {
+    done: Option<String>,
+}
+
+/// `/communities/:id`
+#[handler]
+pub async fn detail(
+    req: &Request,
+    who: WebCaller,
+    Path(id): Path<i32>,
+    Query(query): Query<DetailQuery>,
+) -> poem::Result<Response> {
+    let notice = match query.done.as_deref() {
+        Some("assigned") => "已安排。",
+        Some("ended") => "安排已结束。",
+        _ => "",
+    };
+    render(
+        req,
+        &who,
+        id,
+        String::new(),
+        HashMap::new(),
+        FieldErrors::default(),
+        notice,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The community's page again with the errors of a form on it (`assign`, `end-<id>`).
+pub async fn show_errors(
+    req: &Request,
+    who: &WebCaller,
+    id: i32,
+    form: String,
+    typed: HashMap<String, String>,
+    err: AppError,
+) -> poem::Result<Response> {
+    match FieldErrors::from_error(&err) {
+        Some(errors) => {
+            let status = err.status();
+            render(req, who, id, form, typed, errors, "", status).await
+        }
+        None => Err(err.into()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    req: &Request,
+    who: &WebCaller,
+    id: i32,
+    form: String,
+    typed: HashMap<String, String>,
+    errors: FieldErrors,
+    notice: &'static str,
+    status: StatusCode,
+) -> poem::Result<Response> {
+    require_staff(who)?;
+    let state = state(req)?;
+    let db = &state.db;
+    let account = auth::me(db, &who.caller).await?;
+    let (community, street) = regions::community_for_office(db, &who.caller, id).await?;
+    let day = today();
+    let audit = coverage::audit(db, &who.caller, day, Some(street.id)).await?;
+    let covered = audit.communities.iter().any(|c| c.id == id && c.covered);
+    let gap = coverage::gaps(db, &who.caller, day, Some(street.id))
+        .await?
+        .into_iter()
+        .find(|g| g.community.id == id)
+        .map(|g| gap_words(g.uncovered_since, g.days))
+        .unwrap_or_default();
+    let at_risk = coverage::at_risk(db, &who.caller, AT_RISK_DAYS, Some(street.id))
+        .await?
+        .into_iter()
+        .find(|r| r.community.id == id)
+        .map(|r| format!("{}起将没有文体管理员", format::date(r.uncovered_from)))
+        .unwrap_or_default();
+    let held = assignments::list(
+        db,
+        &who.caller,
+        &AssignmentFilter {
+            community_id: Some(id),
+            ..Default::default()
+        },
+        PageRequest::first(2000),
+    )
+    .await?;
+    let person_ids: Vec<i32> = held.items.iter().map(|a| a.person_id).collect();
+    let names = people::names(db, &person_ids).await?;
+    let name_of = |pid: i32| names.get(&pid).cloned().unwrap_or_default();
+    let mut serving: Vec<ServingRow> = held
+        .items
+        .iter()
+        .filter(|a| a.starts_on <= day && a.ends_on.is_none_or(|e| e > day))
+        .map(|a| ServingRow {
+            assignment_id: a.id,
+            person_id: a.person_id,
+            name: name_of(a.person_id),
+            role: a.role.chinese(),
+            employment: a.employment.map_or("", |e| e.chinese()),
+            starts_on: format::date(a.starts_on),
+        })
+        .collect();
+    serving.sort_by_key(|s| {
+        (
+            s.role != QualificationKind::CommunitySportsAdministrator.chinese(),
+            s.assignment_id,
+        )
+    });
+    let mut events: Vec<(chrono::NaiveDate, i32, TimelineRow)> = Vec::new();
+    for a in &held.items {
+        events.push((
+            a.starts_on,
+            a.id,
+            TimelineRow {
+                day: format::date(a.starts_on),
+                event: format!("开始担任{}", a.role.chinese()),
+                person_id: a.person_id,
+                name: name_of(a.person_id),
+            },
+        ));
+        if let Some(ends_on) = a.ends_on {
+            events.push((
+                ends_on,
+                a.id,
+                TimelineRow {
+                    day: format::date(ends_on),
+                    event: format!(
+                        "不再担任{}{}",
+                        a.role.chinese(),
+                        a.end_reason
+                            .as_deref()
+                            .map(|r| format!("（{r}）"))
+                            .unwrap_or_default()
+                    ),
+                    person_id: a.person_id,
+                    name: name_of(a.person_id),
+                },
+            ));
+        }
+    }
+    events.sort_by_key(|(day, id, _)| std::cmp::Reverse((*day, *id)));
+    let may = may_change(who) && community.active;
+    let people = if may {
+        candidates(db, who, street.id).await?
+    } else {
+        Vec::new()
+    };
+    let selected = |name: &str| typed.get(name).cloned().unwrap_or_default();
+    page_with_status(
+        &CommunityPage {
+            layout: Layout::signed_in(who, &account.username, "/communities"),
+            title: "社区（村）",
+            id,
+            name: community.name,
+            street: street.name,
+            active: community.active,
+            covered,
+            gap,
+            at_risk,
+            serving,
+            timeline: events.into_iter().map(|(_, _, row)| row).collect(),
+            may_change: may,
+            people: choices("请选择人员", &people, &selected("person_id")),
+            roles: choices(
+                "请选择岗位",
+                &kind_options(),
+                &typed
+                    .get("role")
+                    .cloned()
+                    .unwrap_or_else(|| "community_sports_administrator".to_owned()),
+            ),
+            today: day.to_string(),
+            form,
+            typed,
+            errors,
+            notice,
+        },
+        status,
+    )
+}
+
+/// The street's active people who hold a qualification, as choices: `name（qualifications）`.
+async fn candidates(
+    db: &sea_orm::DatabaseConnection,
+    who: &WebCaller,
+    street_id: i32,
+) -> Result<Vec<(String, String)>, AppError> {
+    let found = people::list(
+        db,
+        &who.caller,
+        &PersonFilter {
+            street_id: Some(street_id),
+            status: Some(PersonStatus::Active),
+            ..Default::default()
+        },
+        PageRequest::first(2000),
+    )
+    .await?;
+    Ok(found
+        .items
+        .iter()
+        .filter(|v| {
+            v.qualifications
+                .iter()
+                .any(|q| q.status == QualificationStatus::Active)
+        })
+        .map(|v| {
+            (
+                v.person.id.to_string(),
+                format!(
+                    "{}（{}）",
+                    v.person.name,
+                    crate::web::views::people::held_names(v)
+                ),
+            )
+        })
+        .collect())
+}
+
+/// `POST /communities/:id/assignments`: someone of the street starts serving the community.
+#[handler]
+pub async fn assign(
+    req: &Request,
+    Path(id): Path<i32>,
+    CsrfForm { who, form }: CsrfForm<HashMap<String, String>>,
+) -> poem::Result<Response> {
+    let state = state(req)?;
+    let field = |name: &str| form.get(name).map(|v| v.trim()).unwrap_or("");
+    let mut violations = Vec::new();
+    let person_id = field("person_id").parse::<i32>().ok();
+    if person_id.is_none() {
+        violations.push(FieldViolation::new(
+            "person_id",
+            "value.required",
+            "is required",
+        ));
+    }
+    let role: Option<QualificationKind> = code_of(Some(field("role")));
+    if role.is_none() {
+        violations.push(FieldViolation::new("role", "value.required", "is required"));
+    }
+    let starts_on = match field("starts_on") {
+        "" => None,
+        raw => match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(day) => Some(day),
+            Err(_) => {
+                violations.push(FieldViolation::new(
+                    "starts_on",
+                    "date.invalid",
+                    "is not a date",
+                ));
+                None
+            }
+        },
+    };
+    let result = match (person_id, role) {
+        (Some(person_id), Some(role)) if violations.is_empty() => {
+            // The community of the path, never a field: a form edited to name another street's
+            // community or person is refused by the service's scope checks.
+            assignments::create(
+                &state.db,
+                &who.caller,
+                NewAssignment {
+                    person_id,
+                    community_id: id,
+                    role,
+                    starts_on,
+                },
+            )
+            .await
+        }
+        _ => Err(AppError::violations(violations)),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/communities/{id}?done=assigned"))),
+        Err(err) => show_errors(req, &who, id, "assign".into(), form, err).await,
+    }
+}

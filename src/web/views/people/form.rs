@@ -1,0 +1,509 @@
+//! Enrolling a person and changing one: the ID number checked as it is typed (its check
+//! character, and the birth date and gender it holds, shown before the form is sent), the phone
+//! normalised, specialties picked by their Chinese names with the licence number a high-risk
+//! item needs, and an ID number registered already linked to the person who holds it.
+
+use std::collections::{HashMap, HashSet};
+
+use askama::Template;
+use poem::{
+    Request, Response, handler,
+    http::StatusCode,
+    web::{Path, Query},
+};
+use serde::Deserialize;
+
+use crate::{
+    domain::{
+        FieldViolation, account::Email, account::Role, id_number::IdNumber, id_number::mask,
+        phone::Phone, time::today,
+    },
+    error::AppError,
+    services::{
+        PageRequest, auth,
+        people::{self, NewPerson, PersonChanges, Registered, Specialty},
+        regions, sport_items,
+    },
+    web::{
+        Layout, format,
+        messages::{FieldErrors, message},
+        page, page_with_status, see_other,
+        session::{CsrfForm, WebCaller, state},
+        views::{sessions::Choice, staff::require_staff},
+    },
+};
+
+/// What was typed.
+#[derive(Debug, Default)]
+pub struct PersonForm {
+    name: String,
+    id_number: String,
+    phone: String,
+    email: String,
+    street_id: String,
+    version: String,
+    specialties: HashSet<String>,
+    licences: HashMap<String, String>,
+}
+
+impl PersonForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut form = Self::default();
+        for (name, value) in pairs {
+            match name.as_str() {
+                "name" => form.name = value,
+                "id_number" => form.id_number = value,
+                "phone" => form.phone = value,
+                "email" => form.email = value,
+                "street_id" => form.street_id = value,
+                "version" => form.version = value,
+                "specialty" => {
+                    form.specialties.insert(value);
+                }
+                other => {
+                    if let Some(code) = other.strip_prefix("licence_") {
+                        form.licences.insert(code.to_owned(), value);
+                    }
+                }
+            }
+        }
+        form
+    }
+
+    fn specialties(&self) -> Vec<Specialty> {
+        let mut codes: Vec<&String> = self.specialties.iter().collect();
+        codes.sort();
+        codes
+            .into_iter()
+            .map(|code| Specialty {
+                sport_item: code.clone(),
+                licence_no: self
+                    .licences
+                    .get(code)
+                    .map(|l| l.trim().to_owned())
+                    .filter(|l| !l.is_empty()),
+            })
+            .collect()
+    }
+}
+
+pub struct SpecialtyChoice {
+    pub code: String,
+    pub name: String,
+    pub high_risk: bool,
+    pub checked: bool,
+    pub licence: String,
+}
+
+/// What the ID number field says under itself.
+#[derive(Debug, Default)]
+pub struct IdCheck {
+    /// `ok`, `error`, `typing`, or empty before anything is typed.
+    pub state: &'static str,
+    pub message: String,
+    /// The person already registered with this number, when the caller may open their page.
+    pub existing: Option<(i32, String)>,
+}
+
+/// Checks a number as typed so far, and whether someone holds it already (other than `own`).
+async fn check_number(
+    db: &sea_orm::DatabaseConnection,
+    who: &WebCaller,
+    raw: &str,
+    own: Option<i32>,
+) -> Result<IdCheck, AppError> {
+    let typed = raw.trim();
+    if typed.is_empty() {
+        return Ok(IdCheck::default());
+    }
+    let number = match IdNumber::parse(typed, today()) {
+        Ok(number) => number,
+        Err(_) if typed.len() < 18 && typed.chars().all(|c| c.is_ascii_digit()) => {
+            return Ok(IdCheck {
+                state: "typing",
+                message: format!("已输入 {} 位，共 18 位", typed.len()),
+                existing: None,
+            });
+        }
+        Err(violation) => {
+            return Ok(IdCheck {
+                state: "error",
+                message: message(violation.code).to_owned(),
+                existing: None,
+            });
+        }
+    };
+    let implied = format!(
+        "号码有效：{}出生，{}",
+        format::date(number.birth_date()),
+        number.gender().chinese()
+    );
+    Ok(match people::registered(db, &who.caller, &number).await? {
+        Registered::Readable { id, .. } if Some(id) == own => IdCheck {
+            state: "ok",
+            message: implied,
+            existing: None,
+        },
+        Registered::Readable { id, name } => IdCheck {
+            state: "error",
+            message: "这个身份证号码已经登记过：".to_owned(),
+            existing: Some((id, name)),
+        },
+        Registered::Elsewhere => IdCheck {
+            state: "error",
+            message: "这个身份证号码已在其他街道（乡镇）登记，请联系区文体新局".to_owned(),
+            existing: None,
+        },
+        Registered::No => IdCheck {
+            state: "ok",
+            message: implied,
+            existing: None,
+        },
+    })
+}
+
+#[derive(Template)]
+#[template(path = "office/id_check.html")]
+struct IdCheckPartial {
+    check: IdCheck,
+}
+
+#[derive(Deserialize)]
+pub struct CheckQuery {
+    id_number: Option<String>,
+    person_id: Option<i32>,
+}
+
+/// `/people/check-id?id_number=`: the line under the ID number field, for htmx to swap in as
+/// the number is typed.
+#[handler]
+pub async fn check_id(
+    req: &Request,
+    who: WebCaller,
+    Query(query): Query<CheckQuery>,
+) -> poem::Result<Response> {
+    require_staff(&who)?;
+    let state = state(req)?;
+    let raw = query.id_number.unwrap_or_default();
+    let check = check_number(&state.db, &who, &raw, query.person_id).await?;
+    page(&IdCheckPartial { check })
+}
+
+#[derive(Template)]
+#[template(path = "office/person_form.html")]
+struct PersonFormPage {
+    layout: Layout,
+    title: &'static str,
+    action: String,
+    submit: &'static str,
+    /// The person being changed; none when enrolling.
+    person_id: Option<i32>,
+    /// Whether the ID number can be typed (enrolling, or the bureau correcting one).
+    id_editable: bool,
+    id_masked: String,
+    form: PersonForm,
+    check: IdCheck,
+    streets: Vec<Choice>,
+    specialties: Vec<SpecialtyChoice>,
+    errors: FieldErrors,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    req: &Request,
+    who: &WebCaller,
+    person_id: Option<i32>,
+    id_masked: String,
+    form: PersonForm,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> poem::Result<Response> {
+    require_staff(who)?;
+    let state = state(req)?;
+    let db = &state.db;
+    let account = auth::me(db, &who.caller).await?;
+    let id_editable = person_id.is_none() || who.caller.role == Role::BureauAdmin;
+    let check = if id_editable {
+        check_number(db, who, &form.id_number, person_id).await?
+    } else {
+        IdCheck::default()
+    };
+    let streets = if who.caller.role == Role::BureauAdmin {
+        regions::list_streets(db, PageRequest::first(500))
+            .await?
+            .items
+            .into_iter()
+            .map(|s| Choice {
+                selected: form.street_id == s.id.to_string(),
+                value: s.id.to_string(),
+                label: s.name,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let specialties = sport_items::list(db, PageRequest::first(500))
+        .await?
+        .items
+        .into_iter()
+        .map(|item| SpecialtyChoice {
+            checked: form.specialties.contains(&item.code),
+            licence: form.licences.get(&item.code).cloned().unwrap_or_default(),
+            code: item.code,
+            name: item.name,
+            high_risk: item.high_risk,
+        })
+        .collect();
+    let (title, action, submit) = match person_id {
+        None => ("登记新人员", "/people/new".to_owned(), "登记"),
+        Some(id) => ("修改人员信息", format!("/people/{id}/edit"), "保存修改"),
+    };
+    page_with_status(
+        &PersonFormPage {
+            layout: Layout::signed_in(who, &account.username, "/people"),
+            title,
+            action,
+            submit,
+            person_id,
+            id_editable,
+            id_masked,
+            form,
+            check,
+            streets,
+            specialties,
+            errors,
+        },
+        status,
+    )
+}
+
+/// `GET /people/new`
+#[handler]
+pub async fn new_page(req: &Request, who: WebCaller) -> poem::Result<Response> {
+    let form = PersonForm {
+        street_id: who
+            .caller
+            .street_id
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    render(
+        req,
+        &who,
+        None,
+        String::new(),
+        form,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The typed values parsed, or the violations of each field.
+struct Parsed {
+    name: String,
+    id_number: Option<IdNumber>,
+    phone: Option<Phone>,
+    email: Option<Email>,
+    street_id: Option<i32>,
+}
+
+fn parse(form: &PersonForm, id_required: bool) -> Result<Parsed, Vec<FieldViolation>> {
+    let mut violations = Vec::new();
+    let name = form.name.trim().to_owned();
+    if name.is_empty() {
+        violations.push(FieldViolation::new("name", "value.required", "is required"));
+    }
+    let id_number = if form.id_number.trim().is_empty() {
+        if id_required {
+            violations.push(FieldViolation::new(
+                "id_number",
+                "value.required",
+                "is required",
+            ));
+        }
+        None
+    } else {
+        IdNumber::parse(&form.id_number, today())
+            .map_err(|v| violations.push(v))
+            .ok()
+    };
+    let phone = if form.phone.trim().is_empty() {
+        violations.push(FieldViolation::new(
+            "phone",
+            "value.required",
+            "is required",
+        ));
+        None
+    } else {
+        Phone::parse(&form.phone)
+            .map_err(|v| violations.push(v))
+            .ok()
+    };
+    let email = if form.email.trim().is_empty() {
+        None
+    } else {
+        Email::parse(&form.email)
+            .map_err(|v| violations.push(v))
+            .ok()
+    };
+    let street_id = form.street_id.trim().parse().ok();
+    if violations.is_empty() {
+        Ok(Parsed {
+            name,
+            id_number,
+            phone,
+            email,
+            street_id,
+        })
+    } else {
+        Err(violations)
+    }
+}
+
+/// `POST /people/new`
+#[handler]
+pub async fn create(
+    req: &Request,
+    CsrfForm { who, form }: CsrfForm<Vec<(String, String)>>,
+) -> poem::Result<Response> {
+    let state = state(req)?;
+    let form = PersonForm::from_pairs(form);
+    let result = match parse(&form, true) {
+        Ok(parsed) => match (parsed.id_number, parsed.phone) {
+            (Some(id_number), Some(phone)) => {
+                people::create(
+                    &state.db,
+                    &who.caller,
+                    NewPerson {
+                        name: parsed.name,
+                        gender: None,
+                        birth_date: None,
+                        id_number,
+                        phone,
+                        email: parsed.email,
+                        // An officer enrols into its own street whatever the form says.
+                        street_id: match who.caller.role {
+                            Role::StreetOfficer => None,
+                            _ => parsed.street_id,
+                        },
+                        specialties: form.specialties(),
+                    },
+                )
+                .await
+            }
+            _ => Err(AppError::invalid(
+                "id_number",
+                "value.required",
+                "is required",
+            )),
+        },
+        Err(violations) => Err(AppError::violations(violations)),
+    };
+    match result {
+        Ok(created) => Ok(see_other(&format!(
+            "/people/{}?done=created",
+            created.person.id
+        ))),
+        Err(err) => match FieldErrors::from_error(&err) {
+            Some(errors) => {
+                let status = err.status();
+                render(req, &who, None, String::new(), form, errors, status).await
+            }
+            None => Err(err.into()),
+        },
+    }
+}
+
+/// `GET /people/:id/edit`
+#[handler]
+pub async fn edit_page(
+    req: &Request,
+    who: WebCaller,
+    Path(id): Path<i32>,
+) -> poem::Result<Response> {
+    require_staff(&who)?;
+    let state = state(req)?;
+    let view = people::get(&state.db, &who.caller, id).await?;
+    let p = &view.person;
+    let form = PersonForm {
+        name: p.name.clone(),
+        id_number: if who.caller.role == Role::BureauAdmin {
+            p.id_number.clone()
+        } else {
+            String::new()
+        },
+        phone: p.phone.clone(),
+        email: p.email.clone().unwrap_or_default(),
+        street_id: p.street_id.to_string(),
+        version: p.version.to_string(),
+        specialties: view
+            .specialties
+            .iter()
+            .map(|s| s.sport_item.clone())
+            .collect(),
+        licences: view
+            .specialties
+            .iter()
+            .filter_map(|s| Some((s.sport_item.clone(), s.licence_no.clone()?)))
+            .collect(),
+    };
+    let masked = mask(&p.id_number);
+    render(
+        req,
+        &who,
+        Some(id),
+        masked,
+        form,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /people/:id/edit`
+#[handler]
+pub async fn edit(
+    req: &Request,
+    Path(id): Path<i32>,
+    CsrfForm { who, form }: CsrfForm<Vec<(String, String)>>,
+) -> poem::Result<Response> {
+    let state = state(req)?;
+    let form = PersonForm::from_pairs(form);
+    let bureau = who.caller.role == Role::BureauAdmin;
+    let result = match parse(&form, bureau) {
+        Ok(parsed) => {
+            people::update(
+                &state.db,
+                &who.caller,
+                id,
+                PersonChanges {
+                    name: Some(parsed.name),
+                    phone: parsed.phone,
+                    email: Some(parsed.email),
+                    specialties: Some(form.specialties()),
+                    street_id: parsed.street_id.filter(|_| bureau),
+                    id_number: parsed.id_number.filter(|_| bureau),
+                    expected_version: form.version.trim().parse().ok(),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(violations) => Err(AppError::violations(violations)),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/people/{id}?done=saved"))),
+        Err(err) => match FieldErrors::from_error(&err) {
+            Some(errors) => {
+                let status = err.status();
+                let masked = people::get(&state.db, &who.caller, id)
+                    .await
+                    .map(|v| mask(&v.person.id_number))?;
+                render(req, &who, Some(id), masked, form, errors, status).await
+            }
+            None => Err(err.into()),
+        },
+    }
+}
