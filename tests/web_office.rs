@@ -544,12 +544,16 @@ async fn members_are_refused_the_office_and_auditors_read_it_without_a_form_that
         .unwrap();
     app.qualify(person, json!({"kind": "community_sports_administrator", "employment": "full_time", "certified_on": "2024-01-01"})).await;
     let community = app.community_id(COMMUNITY).await;
+    let (_, sessions) = pending_sessions(&app, community, 1).await;
+    let session = sessions[0];
     let paths = [
         "/people".to_owned(),
         "/people/new".to_owned(),
         format!("/people/{person}"),
         "/communities".to_owned(),
         format!("/communities/{community}"),
+        "/review".to_owned(),
+        format!("/review/sessions/{session}"),
     ];
 
     let member = app.member(person as i32, Some(street)).await;
@@ -596,5 +600,253 @@ async fn members_are_refused_the_office_and_auditors_read_it_without_a_form_that
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get_ok("/people").await["total"], 1);
+    let session_text = session.to_string();
+    let forged = auditor
+        .post(
+            "/review",
+            &[
+                ("csrf_token", &csrf),
+                ("id", &session_text),
+                ("decision", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get_ok("/people").await["total"], 2);
+    assert_eq!(
+        app.get_ok(&format!("/service-sessions/{session}")).await["status"],
+        "pending"
+    );
+}
+
+/// A qualified volunteer of the street with `count` pending sessions in `community`, logged by
+/// the bureau on different hours two days ago; their ids.
+async fn pending_sessions(app: &TestApp, community: i64, count: u32) -> (i64, Vec<i64>) {
+    let street = app.street_id(STREET).await;
+    let person = app.person("覃小燕", "19800202", 71, street).await["id"]
+        .as_i64()
+        .unwrap();
+    app.qualify(
+        person,
+        json!({"kind": "fitness_volunteer", "certified_on": "2024-01-01"}),
+    )
+    .await;
+    let day = (chrono::Utc::now() + chrono::TimeDelta::hours(8) - chrono::TimeDelta::days(2))
+        .date_naive();
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let body = json!({
+            "community_id": community,
+            "started_at": format!("{day}T{:02}:00:00+08:00", 6 + n),
+            "ended_at": format!("{day}T{:02}:45:00+08:00", 6 + n),
+            "activity": "square_dance",
+            "participants": 10 + n,
+            "description": "广场舞",
+            "person_id": person,
+        });
+        let reply = app
+            .send_json(&app.admin_token, Method::POST, "/service-sessions", body)
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        ids.push(reply.json["id"].as_i64().unwrap());
+    }
+    (person, ids)
+}
+
+#[tokio::test]
+async fn an_officer_approves_several_sessions_at_once_and_rejects_one_with_a_note() {
+    let app = spawn_app().await;
+    let community = app.community_id(COMMUNITY).await;
+    let (_, ids) = pending_sessions(&app, community, 4).await;
+    let office = officer(&app, STREET).await;
+    let queue = office.get("/review").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.text.contains("待审核 4 条"), "{}", queue.text);
+    let first = queue.text.find(&format!("pick-{}", ids[0])).unwrap();
+    let last = queue.text.find(&format!("pick-{}", ids[3])).unwrap();
+    assert!(first < last, "oldest first");
+    let csrf = queue.csrf();
+    let (a, b, c, d) = (
+        ids[0].to_string(),
+        ids[1].to_string(),
+        ids[2].to_string(),
+        ids[3].to_string(),
+    );
+
+    let approved = office
+        .post(
+            "/review",
+            &[
+                ("csrf_token", &csrf),
+                ("id", &a),
+                ("id", &b),
+                ("id", &c),
+                ("decision", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    let after = office.get(approved.location()).await;
+    assert!(after.text.contains("已批准 3 条服务记录"), "{}", after.text);
+    assert!(after.text.contains("待审核 1 条"));
+    for id in &ids[..3] {
+        assert_eq!(
+            app.get_ok(&format!("/service-sessions/{id}")).await["status"],
+            "approved"
+        );
+    }
+
+    // Rejecting needs a note; a second approval of an approved one is named, not hidden.
+    let no_note = office
+        .post(
+            "/review",
+            &[
+                ("csrf_token", &csrf),
+                ("id", &d),
+                ("decision", "reject"),
+                ("note", " "),
+            ],
+        )
+        .await;
+    let page = office.get(no_note.location()).await;
+    assert!(page.text.contains("退回时请填写原因"), "{}", page.text);
+    assert_eq!(
+        app.get_ok(&format!("/service-sessions/{d}")).await["status"],
+        "pending"
+    );
+    let rejected = office
+        .post(
+            "/review",
+            &[
+                ("csrf_token", &csrf),
+                ("id", &d),
+                ("id", &a),
+                ("decision", "reject"),
+                ("note", "照片与时间不符"),
+            ],
+        )
+        .await;
+    let page = office.get(rejected.location()).await;
+    assert!(page.text.contains("已退回 1 条"), "{}", page.text);
+    assert!(
+        page.text.contains(&format!("第 {a} 号记录未能办理")),
+        "{}",
+        page.text
+    );
+    let session = app.get_ok(&format!("/service-sessions/{d}")).await;
+    assert_eq!(session["status"], "rejected");
+    assert_eq!(session["review_note"], "照片与时间不符");
+
+    // The session's page: its history, and no review form once decided.
+    let detail = office.get(&format!("/review/sessions/{d}")).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(detail.text.contains("审核未通过"), "{}", detail.text);
+    assert!(!detail.text.contains("data-testid=\"approve\""));
+}
+
+#[tokio::test]
+async fn a_session_is_reviewed_from_its_page_and_a_correction_decided_there() {
+    let app = spawn_app().await;
+    let community = app.community_id(COMMUNITY).await;
+    let (_, ids) = pending_sessions(&app, community, 2).await;
+    let office = officer(&app, STREET).await;
+    let page = office.get(&format!("/review/sessions/{}", ids[0])).await;
+    assert!(page.text.contains("data-testid=\"approve\""));
+    let csrf = page.csrf();
+    let refused = office
+        .post(
+            &format!("/review/sessions/{}", ids[0]),
+            &[("csrf_token", &csrf), ("decision", "reject")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("退回时请填写原因"));
+    let approved = office
+        .post(
+            &format!("/review/sessions/{}", ids[0]),
+            &[("csrf_token", &csrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+
+    // A correction asked by the bureau on the person's behalf waits on the queue.
+    let asked = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            &format!("/service-sessions/{}/corrections", ids[0]),
+            json!({"participants": 25, "reason": "人数记错了"}),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text);
+    let correction = asked.json["id"].as_i64().unwrap();
+    let queue = office.get("/review").await;
+    assert!(queue.text.contains("人数记错了"), "{}", queue.text);
+    let page = office.get(&format!("/review/sessions/{}", ids[0])).await;
+    assert!(page.text.contains("参与人数改为：25"), "{}", page.text);
+    let no_note = office
+        .post(
+            &format!("/review/corrections/{correction}"),
+            &[("csrf_token", &csrf), ("decision", "reject")],
+        )
+        .await;
+    assert_eq!(
+        no_note.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        no_note.text
+    );
+    let accepted = office
+        .post(
+            &format!("/review/corrections/{correction}"),
+            &[("csrf_token", &csrf), ("decision", "accept")],
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.text);
+    assert_eq!(
+        app.get_ok(&format!("/service-sessions/{}", ids[0])).await["participants"],
+        25
+    );
+    assert!(
+        office
+            .get("/review")
+            .await
+            .text
+            .contains("没有等待处理的更正申请")
+    );
+
+    // Another street's officer finds neither the session nor a way to review it.
+    let other = officer(&app, OTHER_STREET).await;
+    let csrf = other.get("/review").await.csrf();
+    assert_eq!(
+        other
+            .get(&format!("/review/sessions/{}", ids[1]))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let forged = other
+        .post(
+            &format!("/review/sessions/{}", ids[1]),
+            &[("csrf_token", &csrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    let bulk = other
+        .post(
+            "/review",
+            &[
+                ("csrf_token", &csrf),
+                ("id", &ids[1].to_string()),
+                ("decision", "approve"),
+            ],
+        )
+        .await;
+    let page = other.get(bulk.location()).await;
+    assert!(page.text.contains("未能办理"), "{}", page.text);
+    assert!(!other.get("/review").await.text.contains("覃小燕"));
+    assert_eq!(
+        app.get_ok(&format!("/service-sessions/{}", ids[1])).await["status"],
+        "pending"
+    );
 }

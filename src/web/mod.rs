@@ -97,6 +97,18 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/assignments/:id/end",
             poem::post(views::people::standing::end_assignment),
         )
+        .at(
+            "/review",
+            get(views::review::queue).post(views::review::review_selected),
+        )
+        .at(
+            "/review/sessions/:id",
+            get(views::review::detail::detail).post(views::review::detail::review),
+        )
+        .at(
+            "/review/corrections/:id",
+            poem::post(views::review::detail::review_correction),
+        )
         .at("/communities", get(views::communities::list))
         .at("/communities/:id", get(views::communities::detail))
         .at(
@@ -183,6 +195,7 @@ impl Layout {
                 ("/desk", "工作台"),
                 ("/people", "人员"),
                 ("/communities", "社区（村）"),
+                ("/review", "审核"),
                 ("/account/password", "修改密码"),
             ],
         };

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 use serde_json::{Map, Value, json};
 
@@ -22,6 +22,51 @@ use crate::{
     error::AppError,
     services::audit::Entry,
 };
+
+/// The corrections waiting for a decision on sessions the caller reviews (an officer: those held
+/// in its street's communities), oldest first, each with its session.
+pub async fn pending_corrections(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    limit: u64,
+) -> Result<Vec<(session_correction::Model, service_session::Model)>, AppError> {
+    let mut sessions = service_session::Entity::find()
+        .select_only()
+        .column(service_session::Column::Id)
+        .filter(crate::services::list_scope::held(
+            caller,
+            service_session::Column::PersonId,
+            service_session::Column::CommunityId,
+        ));
+    if caller.role == Role::StreetOfficer
+        && let Some(street_id) = caller.street_id
+    {
+        sessions = sessions.filter(crate::services::list_scope::in_street(
+            service_session::Column::CommunityId,
+            street_id,
+        ));
+    }
+    let pending = session_correction::Entity::find()
+        .filter(session_correction::Column::Status.eq("pending"))
+        .filter(session_correction::Column::SessionId.in_subquery(sessions.into_query()))
+        .order_by_asc(session_correction::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = pending.iter().map(|c| c.session_id).collect();
+    let mut by_id: std::collections::HashMap<i32, service_session::Model> =
+        service_session::Entity::find()
+            .filter(service_session::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+    Ok(pending
+        .into_iter()
+        .filter_map(|c| by_id.remove(&c.session_id).map(|s| (c, s)))
+        .collect())
+}
 
 /// Files a correction of an approved session: by its person, or an officer of its street, or the
 /// bureau.

@@ -17,7 +17,7 @@ pub mod rules;
 use chrono::{DateTime, TimeDelta, Utc};
 
 pub use check_in::{check_in, check_out, close_stale, open_check_in};
-pub use corrections::{corrections_of, request_correction, review_correction};
+pub use corrections::{corrections_of, pending_corrections, request_correction, review_correction};
 pub use edit::edit;
 pub use history::history;
 pub use lifecycle::{revoke, withdraw};

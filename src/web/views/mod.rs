@@ -7,6 +7,7 @@ pub mod communities;
 pub mod home;
 pub mod people;
 pub mod poster;
+pub mod review;
 pub mod session_detail;
 pub mod sessions;
 pub mod staff;

@@ -63,7 +63,7 @@ struct DetailPage {
     reason: String,
 }
 
-fn action_name(action: &str) -> &'static str {
+pub fn action_name(action: &str) -> &'static str {
     match action {
         "approve" => "审核通过",
         "reject" => "审核未通过",
@@ -77,7 +77,7 @@ fn action_name(action: &str) -> &'static str {
     }
 }
 
-fn correction_status(status: &str) -> &'static str {
+pub fn correction_status(status: &str) -> &'static str {
     match status {
         "pending" => "等待审核",
         "accepted" => "已采纳",
