@@ -39,8 +39,10 @@ impl PeopleFilesApi {
 
 /// A CSV file of people: a header row with the columns of DOMAIN.md section 8
 /// (`name,gender,birth_date,id_number,phone,email,street_code,community_code,role,grade,
-/// employment,certificate_no,certified_on,specialties`), UTF-8 with or without BOM, enum values in
-/// Chinese or English. Up to 20 MiB.
+/// employment,certificate_no,certified_on,specialties`, or their Chinese headers `姓名,性别,
+/// 出生日期,身份证号码,手机号码,电子邮箱,街道代码,社区代码,类别,等级,用工形式,证书编号,发证日期,专长`,
+/// each column in either form), UTF-8 with or without BOM, enum values in Chinese or English.
+/// Up to 20 MiB.
 #[derive(ApiRequest)]
 pub enum CsvUpload {
     #[oai(content_type = "text/csv")]
@@ -56,8 +58,11 @@ pub enum CsvUpload {
 pub struct ImportError {
     /// The line of the file (the header is line 1).
     pub line: u64,
-    /// The column.
+    /// The column, by its English field name (`id_number`) whatever the file calls it.
     pub field: String,
+    /// The column's header as the file writes it: `身份证号码` in a file with Chinese headers,
+    /// `id_number` in one with English headers.
+    pub column: String,
     /// The stable machine name of the broken rule, e.g. `id_number.checksum`.
     pub code: String,
     /// What is wrong, in English.
@@ -91,6 +96,7 @@ impl From<Report> for ImportReport {
                 .map(|e| ImportError {
                     line: e.line,
                     field: e.field,
+                    column: e.column,
                     code: e.code.to_owned(),
                     message: e.message,
                 })

@@ -1,7 +1,7 @@
-//! Bulk enrolment from CSV (DOMAIN.md section 8). A file is read (`read`), each row checked into
-//! a typed [`check::Row`] against lookups loaded with a constant number of queries (`check`),
-//! then written in chunks in one transaction (`write`): all or nothing unless `partial`, nothing
-//! at all on a dry run. An existing person (same ID number) gains the row's qualification and
+//! Bulk enrolment from CSV (DOMAIN.md section 8), its columns under their English or Chinese
+//! names. A file is read (`read`), each row checked into a typed [`check::Row`] against lookups
+//! loaded with a constant number of queries (`check`), then written in chunks in one transaction
+//! (`write`): all or nothing unless `partial`, nothing at all on a dry run. An existing person (same ID number) gains the row's qualification and
 //! assignment. An import can be undone while nothing new hangs on it (`undo`).
 
 mod check;
@@ -41,7 +41,10 @@ pub struct ImportOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub line: u64,
+    /// The column's field name (`id_number`), whatever the file calls it.
     pub field: String,
+    /// The column's header as the file writes it (`身份证号码` in a file with Chinese headers).
+    pub column: String,
     pub code: &'static str,
     pub message: String,
 }
@@ -66,14 +69,15 @@ pub async fn import(
         matches!(caller.role, Role::BureauAdmin | Role::StreetOfficer),
         "import people",
     )?;
-    let records = read::read_csv(body)?;
+    let table = read::read_csv(body)?;
+    let records = &table.rows;
     let mut errors = Vec::new();
-    let context = lookups::Lookups::load(db, &records).await?;
+    let context = lookups::Lookups::load(db, records).await?;
     let today = today();
 
     let mut rows = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    for cells in &records {
+    for cells in records {
         let mut row_errors: Vec<FieldViolation> = cells
             .values
             .iter()
@@ -106,6 +110,7 @@ pub async fn import(
         } else {
             errors.extend(row_errors.into_iter().map(|v| RowError {
                 line: cells.line,
+                column: table.column_label(&v.field),
                 field: v.field,
                 code: v.code,
                 message: v.message,
