@@ -134,6 +134,34 @@ async fn a_csv_with_chinese_headers_imports_and_its_errors_name_the_chinese_colu
 }
 
 #[tokio::test]
+async fn dates_may_be_written_with_slashes_or_chinese_units() {
+    let app = spawn_app().await;
+    let csv = [
+        HEADER.to_owned(),
+        row(
+            "甲",
+            "19800101",
+            1,
+            "450203001001,全民健身志愿者,,,,2024/1/5,",
+        )
+        .replace("1980-01-01", "1980年1月1日"),
+        row("乙", "19800102", 3, ",,,,,2024年13月1日,"),
+    ]
+    .join("\n");
+    let reply = import(&app, &app.admin_token, csv, "partial=true").await;
+    assert_eq!(reply.json["created"], 1, "{}", reply.text);
+    assert_eq!(reply.json["errors"][0]["field"], "certified_on");
+    assert_eq!(reply.json["errors"][0]["code"], "date.format");
+    let community = app.community_id("450203001001").await;
+    let on_the_day = app
+        .get_ok(&format!(
+            "/assignments?community_id={community}&as_of=2024-01-05"
+        ))
+        .await;
+    assert_eq!(on_the_day["total"], 1, "the assignment starts on 2024/1/5");
+}
+
+#[tokio::test]
 async fn an_unknown_or_missing_column_is_named_in_both_forms() {
     let app = spawn_app().await;
     let unknown = import(

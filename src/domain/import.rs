@@ -2,6 +2,8 @@
 //! or a Chinese header, and the Chinese or English values they take. Parsing here is pure; the
 //! import service checks rows against the database.
 
+use chrono::NaiveDate;
+
 use super::person::{Employment, Gender, Grade, QualificationKind};
 
 /// One column of the file: the field name rows' errors name it by, and the Chinese header a
@@ -69,6 +71,13 @@ pub fn every_column() -> String {
         .map(|c| both_names(c.field))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A day written `2024-03-05`, `2024/3/5` or `2024年3月5日`.
+pub fn parse_date(value: &str) -> Option<NaiveDate> {
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
+        .iter()
+        .find_map(|format| NaiveDate::parse_from_str(value.trim(), format).ok())
 }
 
 pub fn parse_gender(value: &str) -> Option<Gender> {
@@ -154,6 +163,30 @@ mod tests {
         assert!(every_column().starts_with("name (姓名), gender (性别), "));
         for required in REQUIRED_COLUMNS.iter().chain(&DATE_COLUMNS) {
             assert!(header_of(required).is_some(), "{required}");
+        }
+    }
+
+    #[test]
+    fn a_day_is_written_with_dashes_slashes_or_chinese_units() {
+        let day = NaiveDate::from_ymd_opt(2024, 3, 5);
+        for written in [
+            "2024-03-05",
+            "2024-3-5",
+            "2024/3/5",
+            "2024/03/05",
+            "2024年3月5日",
+        ] {
+            assert_eq!(parse_date(written), day, "{written}");
+        }
+        for wrong in [
+            "2024-02-30",
+            "5/3/2024",
+            "2024年3月",
+            "45356",
+            "2024.3.5",
+            "",
+        ] {
+            assert_eq!(parse_date(wrong), None, "{wrong}");
         }
     }
 
