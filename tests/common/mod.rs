@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod smtp;
+pub mod workbook;
 
 use std::{net::SocketAddr, time::Duration};
 

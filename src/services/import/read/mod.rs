@@ -1,17 +1,30 @@
-//! Reading an uploaded CSV file into rows of cells by column, with their line numbers and the
-//! header each column was written under (its English field name or its Chinese header).
+//! Reading an uploaded file, CSV (`csv`) or the first sheet of an XLSX workbook (`xlsx`), into
+//! rows of cells by column, with their line numbers and the header each column was written under
+//! (its English field name or its Chinese header).
+
+mod csv;
+mod unpacked;
+mod xlsx;
 
 use std::collections::HashMap;
 
+pub(super) use self::{csv::read_csv, xlsx::read_xlsx};
 use crate::{
-    domain::import::{REQUIRED_COLUMNS, both_names, column, every_column, header_of},
+    domain::{
+        FieldViolation,
+        import::{REQUIRED_COLUMNS, both_names, column, every_column, header_of},
+    },
     error::AppError,
 };
+pub use xlsx::{MAX_COLUMNS, MAX_ROWS};
 
 /// One row's raw cells by column name.
 pub(super) struct Cells<'a> {
     pub(super) line: u64,
     pub(super) values: HashMap<&'a str, String>,
+    /// Cells the reader refused as they are (an XLSX error cell, an ID number stored as a
+    /// number): the row is refused for them, and they count as absent for the other checks.
+    pub(super) problems: Vec<FieldViolation>,
 }
 
 impl Cells<'_> {
@@ -89,55 +102,7 @@ impl Header {
     }
 }
 
-/// The rows of a CSV file (UTF-8, with or without BOM) under a header of known columns.
-pub(super) fn read_csv(body: &[u8]) -> Result<Table, AppError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let headers = reader
-        .headers()
-        .map_err(|e| {
-            AppError::bad_request("body", "import.not_csv", format!("not a CSV file: {e}"))
-        })?
-        .clone();
-    let header = Header::parse(headers.iter())?;
-    let mut records = Vec::new();
-    // Line numbers come from byte offsets: the csv crate miscounts lines of CRLF files.
-    let (mut counted_to, mut line) = (0usize, 1u64);
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            AppError::bad_request("body", "import.unreadable", format!("unreadable CSV: {e}"))
-        })?;
-        // With CRLF the reported offset is the previous line's '\n', so it is counted too.
-        let start = record
-            .position()
-            .map(|p| p.byte() as usize + 1)
-            .unwrap_or(counted_to)
-            .clamp(counted_to, body.len());
-        line += body[counted_to..start]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
-        counted_to = start;
-        if record.iter().all(|v| v.trim().is_empty()) {
-            continue;
-        }
-        let values = header
-            .fields
-            .iter()
-            .zip(record.iter())
-            .map(|(c, v)| (*c, v.trim().to_owned()))
-            .collect();
-        records.push(Cells { line, values });
-    }
-    if records.is_empty() {
-        return Err(AppError::bad_request(
-            "body",
-            "import.empty",
-            "the file has no rows",
-        ));
-    }
-    Ok(Table {
-        rows: records,
-        header,
-    })
+/// A file without a row of people.
+fn empty() -> AppError {
+    AppError::bad_request("body", "import.empty", "the file has no rows")
 }
