@@ -1,4 +1,5 @@
-//! Bulk files of people: `POST /people/import` (CSV or XLSX), `DELETE /imports/{id}`, and
+//! Bulk files of people: `POST /people/import` (CSV or XLSX) and its template
+//! `GET /people/import/template?format=csv|xlsx`, `DELETE /imports/{id}`, and
 //! `GET /people/export?format=csv|xlsx`.
 
 use poem_openapi::{
@@ -174,6 +175,37 @@ impl PeopleFilesApi {
         Ok(ImportResponse::Done(poem_openapi::payload::Json(
             report.into(),
         )))
+    }
+
+    /// Download the import template
+    ///
+    /// The header row with the Chinese column names and one example row of a made-up person,
+    /// as CSV (UTF-8 with BOM, so Excel shows the Chinese) or XLSX (the ID number, phone and
+    /// code columns formatted as text, the date columns as dates, and a second sheet 说明
+    /// explaining each column and the values it takes). Imported unchanged it gives one valid
+    /// row. For the bureau and street officers, who import.
+    #[oai(
+        path = "/people/import/template",
+        method = "get",
+        operation_id = "download_import_template"
+    )]
+    async fn template(
+        &self,
+        auth: BearerAuth,
+        /// `csv` (default) or `xlsx`.
+        format: Query<Option<ExportFormat>>,
+    ) -> Result<ExportFile, AppError> {
+        let format = format.0.unwrap_or(ExportFormat::Csv);
+        let service_format = match format {
+            ExportFormat::Csv => FileFormat::Csv,
+            ExportFormat::Xlsx => FileFormat::Xlsx,
+        };
+        let bytes = import::template(&self.state.db, &auth.0, service_format).await?;
+        Ok(ExportFile {
+            bytes,
+            format,
+            name: "fitreg-import-template".into(),
+        })
     }
 
     /// Undo an import

@@ -2,11 +2,13 @@
 //! its columns under their English or Chinese names. A file is read (`read`), each row checked into a typed [`check::Row`] against lookups
 //! loaded with a constant number of queries (`check`), then written in chunks in one transaction
 //! (`write`): all or nothing unless `partial`, nothing at all on a dry run. An existing person (same ID number) gains the row's qualification and
-//! assignment. An import can be undone while nothing new hangs on it (`undo`).
+//! assignment. An import can be undone while nothing new hangs on it (`undo`). The `template`
+//! is a file to fill in that imports as it is.
 
 mod check;
 mod lookups;
 mod read;
+mod template;
 mod undo;
 mod write;
 
@@ -15,6 +17,7 @@ use std::collections::HashMap;
 use sea_orm::DatabaseConnection;
 
 pub use read::{MAX_COLUMNS, MAX_ROWS};
+pub use template::template;
 pub use undo::undo;
 
 use super::audit::Entry;
@@ -90,10 +93,7 @@ pub async fn import(
     body: &[u8],
     options: ImportOptions,
 ) -> Result<ImportReport, AppError> {
-    caller.require(
-        matches!(caller.role, Role::BureauAdmin | Role::StreetOfficer),
-        "import people",
-    )?;
+    require_importer(caller)?;
     let table = match options.format {
         FileFormat::Csv => read::read_csv(body)?,
         FileFormat::Xlsx => read_workbook(body).await?,
@@ -182,6 +182,14 @@ pub async fn import(
     txn.commit().await?;
     report.import_id = Some(import_id);
     Ok(report)
+}
+
+/// The bureau and the street offices import people (and download the template).
+fn require_importer(caller: &Caller) -> Result<(), AppError> {
+    caller.require(
+        matches!(caller.role, Role::BureauAdmin | Role::StreetOfficer),
+        "import people",
+    )
 }
 
 /// Reads a workbook away from the async workers: a large sheet takes a while to unpack.
