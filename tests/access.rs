@@ -1496,6 +1496,13 @@ fn matrix() -> Vec<Row> {
         )
         .outcome(Outcome::ImportRows),
         row(
+            M::GET,
+            "/people/import/template",
+            "whoever imports downloads the import template",
+            [401, 200, 200, 200, 403, 403, 403],
+            |_| Box::pin(async { Call::to("/people/import/template?format=xlsx") }),
+        ),
+        row(
             M::DELETE,
             "/imports/{import_id}",
             "the bureau and whoever imported undo an import",

@@ -6,6 +6,7 @@ use common::{id_number, spawn_app};
 use reqwest::Method;
 
 const HEADER: &str = "name,gender,birth_date,id_number,phone,email,street_code,community_code,role,grade,employment,certificate_no,certified_on,specialties";
+const CHINESE_HEADER: &str = "姓名,性别,出生日期,身份证号码,手机号码,电子邮箱,街道代码,社区代码,类别,等级,用工形式,证书编号,发证日期,专长";
 
 fn row(name: &str, birth: &str, seq: u16, extra: &str) -> String {
     let number = id_number("450203", birth, seq);
@@ -68,7 +69,132 @@ async fn a_file_with_a_bad_row_changes_nothing_and_names_line_and_column() {
         reply.text
     );
     assert!(reply.text.contains("duplicate of line 2"));
+    assert_eq!(
+        reply.json["errors"][0]["column"], "id_number",
+        "an English header is the column's name"
+    );
     assert_eq!(app.get_ok("/people").await["total"], 0, "all or nothing");
+}
+
+#[tokio::test]
+async fn a_csv_with_chinese_headers_imports_and_its_errors_name_the_chinese_column() {
+    let app = spawn_app().await;
+    let good = row(
+        "甲",
+        "19800101",
+        1,
+        "450203001001,文体管理员,,兼职,,2024-01-01,太极拳",
+    );
+    let number = id_number("450203", "19800102", 3);
+    let wrong_check = format!(
+        "{}{}",
+        &number[..17],
+        if number.ends_with('0') { '1' } else { '0' }
+    );
+    let bad = row("乙", "19800102", 3, ",,,,,,").replace(&number, &wrong_check);
+    let csv = [format!("\u{feff}{CHINESE_HEADER}"), good, bad].join("\r\n");
+
+    let reply = import(&app, &app.admin_token, csv.clone(), "").await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let error = &reply.json["errors"][0];
+    assert_eq!(
+        (
+            &error["line"],
+            &error["field"],
+            &error["column"],
+            &error["code"]
+        ),
+        (
+            &serde_json::json!(3),
+            &serde_json::json!("id_number"),
+            &serde_json::json!("身份证号码"),
+            &serde_json::json!("id_number.checksum")
+        ),
+        "{}",
+        reply.text
+    );
+    assert_eq!(app.get_ok("/people").await["total"], 0, "all or nothing");
+
+    let partial = import(&app, &app.admin_token, csv, "partial=true").await;
+    assert_eq!(partial.json["created"], 1, "{}", partial.text);
+    let admin = &app
+        .get_ok("/people?role=community_sports_administrator")
+        .await["items"][0];
+    assert_eq!(admin["name"], "甲");
+    assert_eq!(admin["specialties"], serde_json::json!(["taichi"]));
+
+    // A header may mix both forms, column by column.
+    let mixed = [
+        "name,性别,birth_date,身份证号码,phone,email,街道代码,community_code,role,grade,employment,certificate_no,certified_on,specialties".to_owned(),
+        row("丙", "19800103", 5, ",全民健身志愿者,,,,,"),
+    ]
+    .join("\n");
+    let reply = import(&app, &app.admin_token, mixed, "").await;
+    assert_eq!(reply.json["created"], 1, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn dates_may_be_written_with_slashes_or_chinese_units() {
+    let app = spawn_app().await;
+    let csv = [
+        HEADER.to_owned(),
+        row(
+            "甲",
+            "19800101",
+            1,
+            "450203001001,全民健身志愿者,,,,2024/1/5,",
+        )
+        .replace("1980-01-01", "1980年1月1日"),
+        row("乙", "19800102", 3, ",,,,,2024年13月1日,"),
+    ]
+    .join("\n");
+    let reply = import(&app, &app.admin_token, csv, "partial=true").await;
+    assert_eq!(reply.json["created"], 1, "{}", reply.text);
+    assert_eq!(reply.json["errors"][0]["field"], "certified_on");
+    assert_eq!(reply.json["errors"][0]["code"], "date.format");
+    let community = app.community_id("450203001001").await;
+    let on_the_day = app
+        .get_ok(&format!(
+            "/assignments?community_id={community}&as_of=2024-01-05"
+        ))
+        .await;
+    assert_eq!(on_the_day["total"], 1, "the assignment starts on 2024/1/5");
+}
+
+#[tokio::test]
+async fn an_unknown_or_missing_column_is_named_in_both_forms() {
+    let app = spawn_app().await;
+    let unknown = import(
+        &app,
+        &app.admin_token,
+        "姓名,身份证,手机号码,街道代码\n".into(),
+        "",
+    )
+    .await;
+    unknown.assert_problem(400);
+    assert_eq!(unknown.json["errors"][0]["code"], "import.unknown_column");
+    let message = unknown.json["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"身份证\"") && message.contains("id_number (身份证号码)"),
+        "{message}"
+    );
+    let missing = import(
+        &app,
+        &app.admin_token,
+        "姓名,身份证号码,街道代码\n甲,x,y\n".into(),
+        "",
+    )
+    .await;
+    missing.assert_problem(400);
+    assert_eq!(missing.json["errors"][0]["code"], "import.missing_column");
+    assert!(
+        missing.json["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("phone (手机号码)"),
+        "{}",
+        missing.text
+    );
 }
 
 #[tokio::test]

@@ -265,6 +265,7 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
         ("/assignments/{id}", "get", "get_assignment"),
         ("/assignments/{id}/end", "post", "end_assignment"),
         ("/people/import", "post", "import_people"),
+        ("/people/import/template", "get", "download_import_template"),
         ("/imports/{import_id}", "delete", "undo_import"),
         ("/people/export", "get", "export_people"),
         ("/coverage", "get", "get_coverage"),

@@ -6,6 +6,7 @@
 
 pub mod smtp;
 pub mod web;
+pub mod workbook;
 
 use std::{net::SocketAddr, time::Duration};
 

@@ -10,12 +10,17 @@ use crate::{
         FieldViolation,
         account::{Email, Role},
         id_number::IdNumber,
-        import::{parse_employment, parse_gender, parse_grade, parse_role, split_specialties},
+        import::{
+            parse_date, parse_employment, parse_gender, parse_grade, parse_role, split_specialties,
+        },
         person::{Employment, Grade, QualificationKind, age_on},
         phone::Phone,
     },
     services::people::Specialty,
 };
+
+/// What a date cell that is no day is told.
+const DATE_FORMAT: &str = "must be a date: YYYY-MM-DD, or 2024/3/5 or 2024年3月5日";
 
 /// A checked row.
 pub(super) struct Row {
@@ -127,16 +132,13 @@ fn identity(cells: &Cells<'_>, today: NaiveDate, errors: &mut Vec<FieldViolation
             )),
             _ => {}
         }
-        match cells
-            .get("birth_date")
-            .map(|d| (d, NaiveDate::parse_from_str(d, "%Y-%m-%d")))
-        {
-            Some((_, Err(_))) => errors.push(FieldViolation::new(
+        match cells.get("birth_date").map(|d| (d, parse_date(d))) {
+            Some((_, None)) => errors.push(FieldViolation::new(
                 "birth_date",
                 "date.format",
-                "must be YYYY-MM-DD",
+                DATE_FORMAT,
             )),
-            Some((_, Ok(d))) if d != number.birth_date() => errors.push(FieldViolation::new(
+            Some((_, Some(d))) if d != number.birth_date() => errors.push(FieldViolation::new(
                 "birth_date",
                 "person.birth_date_mismatch",
                 "does not match the ID number",
@@ -300,12 +302,9 @@ fn certified_on(
     today: NaiveDate,
     errors: &mut Vec<FieldViolation>,
 ) -> Option<NaiveDate> {
-    let certified_on = match cells
-        .get("certified_on")
-        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
-    {
+    let certified_on = match cells.get("certified_on").map(parse_date) {
         None => Some(today),
-        Some(Ok(d)) if d > today => {
+        Some(Some(d)) if d > today => {
             errors.push(FieldViolation::new(
                 "certified_on",
                 "date.in_future",
@@ -313,14 +312,14 @@ fn certified_on(
             ));
             None
         }
-        Some(Ok(d)) => crate::domain::time::check_date("certified_on", d)
+        Some(Some(d)) => crate::domain::time::check_date("certified_on", d)
             .map_err(|v| errors.push(v))
             .ok(),
-        Some(Err(_)) => {
+        Some(None) => {
             errors.push(FieldViolation::new(
                 "certified_on",
                 "date.format",
-                "must be YYYY-MM-DD",
+                DATE_FORMAT,
             ));
             None
         }

@@ -1,12 +1,14 @@
-//! Bulk enrolment from CSV (DOMAIN.md section 8). A file is read (`read`), each row checked into
-//! a typed [`check::Row`] against lookups loaded with a constant number of queries (`check`),
-//! then written in chunks in one transaction (`write`): all or nothing unless `partial`, nothing
-//! at all on a dry run. An existing person (same ID number) gains the row's qualification and
-//! assignment. An import can be undone while nothing new hangs on it (`undo`).
+//! Bulk enrolment from a CSV file or the first sheet of an XLSX workbook (DOMAIN.md section 8),
+//! its columns under their English or Chinese names. A file is read (`read`), each row checked into a typed [`check::Row`] against lookups
+//! loaded with a constant number of queries (`check`), then written in chunks in one transaction
+//! (`write`): all or nothing unless `partial`, nothing at all on a dry run. An existing person (same ID number) gains the row's qualification and
+//! assignment. An import can be undone while nothing new hangs on it (`undo`). The `template`
+//! is a file to fill in that imports as it is.
 
 mod check;
 mod lookups;
 mod read;
+mod template;
 mod undo;
 mod write;
 
@@ -14,6 +16,8 @@ use std::collections::HashMap;
 
 use sea_orm::DatabaseConnection;
 
+pub use read::{MAX_COLUMNS, MAX_ROWS};
+pub use template::template;
 pub use undo::undo;
 
 use super::audit::Entry;
@@ -24,10 +28,32 @@ use crate::{
     error::AppError,
 };
 
-/// Largest CSV upload.
+/// Largest upload, CSV or XLSX.
 pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
 /// Rows written per statement.
 pub(crate) const CHUNK: usize = 500;
+
+/// The kind of file an import reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FileFormat {
+    /// CSV, UTF-8 with or without BOM; the header is the first line.
+    #[default]
+    Csv,
+    /// An XLSX workbook: its first sheet, the header the first row with a value.
+    Xlsx,
+}
+
+impl FileFormat {
+    /// The format a body shows by its first bytes, for uploads that do not say: a ZIP archive
+    /// (`PK\x03\x04`) is taken for an XLSX workbook, anything else for CSV.
+    pub fn sniff(body: &[u8]) -> Self {
+        if body.starts_with(b"PK\x03\x04") {
+            Self::Xlsx
+        } else {
+            Self::Csv
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImportOptions {
@@ -35,13 +61,18 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Write the good rows and report the bad ones, instead of all or nothing.
     pub partial: bool,
+    /// How to read the body.
+    pub format: FileFormat,
 }
 
 /// A problem with one cell of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub line: u64,
+    /// The column's field name (`id_number`), whatever the file calls it.
     pub field: String,
+    /// The column's header as the file writes it (`身份证号码` in a file with Chinese headers).
+    pub column: String,
     pub code: &'static str,
     pub message: String,
 }
@@ -62,18 +93,19 @@ pub async fn import(
     body: &[u8],
     options: ImportOptions,
 ) -> Result<ImportReport, AppError> {
-    caller.require(
-        matches!(caller.role, Role::BureauAdmin | Role::StreetOfficer),
-        "import people",
-    )?;
-    let records = read::read_csv(body)?;
+    require_importer(caller)?;
+    let table = match options.format {
+        FileFormat::Csv => read::read_csv(body)?,
+        FileFormat::Xlsx => read_workbook(body).await?,
+    };
+    let records = &table.rows;
     let mut errors = Vec::new();
-    let context = lookups::Lookups::load(db, &records).await?;
+    let context = lookups::Lookups::load(db, records).await?;
     let today = today();
 
     let mut rows = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    for cells in &records {
+    for cells in records {
         let mut row_errors: Vec<FieldViolation> = cells
             .values
             .iter()
@@ -87,9 +119,21 @@ pub async fn import(
             })
             .collect();
         row_errors.sort_by(|a, b| a.field.cmp(&b.field));
-        let row = if row_errors.is_empty() {
+        let row = if !row_errors.is_empty() {
+            row_errors.extend(cells.problems.iter().cloned());
+            None
+        } else if cells.problems.is_empty() {
             check::check_row(cells, &context, caller, today, &mut row_errors)
         } else {
+            // The cells the reader refused are reported as they are, not as missing.
+            let mut found = Vec::new();
+            check::check_row(cells, &context, caller, today, &mut found);
+            row_errors.extend(cells.problems.iter().cloned());
+            row_errors.extend(
+                found
+                    .into_iter()
+                    .filter(|v| cells.problems.iter().all(|p| p.field != v.field)),
+            );
             None
         };
         if let Some(row) = &row
@@ -106,6 +150,7 @@ pub async fn import(
         } else {
             errors.extend(row_errors.into_iter().map(|v| RowError {
                 line: cells.line,
+                column: table.column_label(&v.field),
                 field: v.field,
                 code: v.code,
                 message: v.message,
@@ -137,4 +182,27 @@ pub async fn import(
     txn.commit().await?;
     report.import_id = Some(import_id);
     Ok(report)
+}
+
+/// The bureau and the street offices import people (and download the template).
+fn require_importer(caller: &Caller) -> Result<(), AppError> {
+    caller.require(
+        matches!(caller.role, Role::BureauAdmin | Role::StreetOfficer),
+        "import people",
+    )
+}
+
+/// Reads a workbook away from the async workers: a large sheet takes a while to unpack.
+async fn read_workbook(body: &[u8]) -> Result<read::Table, AppError> {
+    let body = body.to_vec();
+    tokio::task::spawn_blocking(move || read::read_xlsx(&body))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "reading a workbook failed");
+            Err(AppError::bad_request(
+                "body",
+                "import.not_xlsx",
+                "the workbook could not be read",
+            ))
+        })
 }
