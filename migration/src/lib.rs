@@ -18,6 +18,7 @@ mod m20261208_000001_create_training;
 mod m20261209_000001_create_registrations;
 mod m20261210_000001_create_request_throttle;
 mod m20261211_000001_add_web_sessions;
+mod m20261212_000001_create_import_uploads;
 
 /// A plain index over `columns` of `table`, in order.
 pub(crate) fn index<C: IntoIden>(
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000001_create_registrations::Migration),
             Box::new(m20261210_000001_create_request_throttle::Migration),
             Box::new(m20261211_000001_add_web_sessions::Migration),
+            Box::new(m20261212_000001_create_import_uploads::Migration),
         ]
     }
 }

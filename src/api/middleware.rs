@@ -80,10 +80,13 @@ fn error_response(err: poem::Error, request_id: &str) -> Response {
     problem_response(&err, Some(request_id))
 }
 
-/// Refuses bodies over [`MAX_JSON_BODY`] (CSV uploads: 20 MiB) with 413: by `Content-Length`
+/// Refuses bodies over [`MAX_JSON_BODY`] (people files: 20 MiB) with 413: by `Content-Length`
 /// when it is given, and by reading at most that much when the body is chunked.
 pub async fn limit_body<E: Endpoint>(next: Arc<E>, mut req: Request) -> Result<Response> {
-    let limit = if req.uri().path().ends_with("/people/import") {
+    let limit = if req.uri().path() == "/people/import" {
+        // The web UI's upload: the file and the few fields of its form around it.
+        crate::services::import::MAX_UPLOAD + 64 * 1024
+    } else if req.uri().path().ends_with("/people/import") {
         crate::services::import::MAX_UPLOAD
     } else {
         MAX_JSON_BODY

@@ -9,6 +9,7 @@ pub mod certificate;
 pub mod community;
 pub mod course;
 pub mod enrollment;
+pub mod import_upload;
 pub mod login_failure;
 pub mod outbox;
 pub mod people_import;

@@ -1,15 +1,19 @@
 //! What the server clears away on its own, so that no client can grow the database without bound
 //! and no used secret lingers: failed logins past the lockout window, idempotency keys after 24
 //! hours, one-time tokens once used or expired, expired login sessions, and throttle counts past
-//! their window.
+//! their window, and web import uploads past their lifetime.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::{auth::LOCKOUT_WINDOW, service_sessions::IDEMPOTENCY_TTL, throttle};
+use super::{
+    auth::LOCKOUT_WINDOW, import::uploads::UPLOAD_TTL, service_sessions::IDEMPOTENCY_TTL, throttle,
+};
 use crate::{
     db,
-    entities::{account_token, login_failure, request_throttle, session, session_idempotency},
+    entities::{
+        account_token, import_upload, login_failure, request_throttle, session, session_idempotency,
+    },
     error::AppError,
 };
 
@@ -21,6 +25,7 @@ pub struct Purged {
     pub account_tokens: u64,
     pub sessions: u64,
     pub throttle_counts: u64,
+    pub import_uploads: u64,
 }
 
 impl Purged {
@@ -30,6 +35,7 @@ impl Purged {
             + self.account_tokens
             + self.sessions
             + self.throttle_counts
+            + self.import_uploads
     }
 }
 
@@ -67,6 +73,11 @@ pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Purged
         .exec(&txn)
         .await?
         .rows_affected;
+    let import_uploads = import_upload::Entity::delete_many()
+        .filter(import_upload::Column::CreatedAt.lt(now - UPLOAD_TTL))
+        .exec(&txn)
+        .await?
+        .rows_affected;
     txn.commit().await?;
     Ok(Purged {
         login_failures,
@@ -74,6 +85,7 @@ pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Purged
         account_tokens,
         sessions,
         throttle_counts,
+        import_uploads,
     })
 }
 

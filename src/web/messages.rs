@@ -62,7 +62,7 @@ pub fn message(code: &str) -> &'static str {
         "qualification.granted_on_out_of_range" => "批准日期超出范围",
         "eligibility.requirement_unmet" => "尚未满足晋升这一等级的条件",
         "date.in_future" => "日期不能晚于今天",
-        "date.format" => "请填写有效的日期",
+        "date.format" => "日期请写作 2024-03-05、2024/3/5 或 2024年3月5日",
         "assignment.not_qualified" => "此人没有这一岗位的有效资格",
         "assignment.overlap" => "此人已在这个社区（村）担任这一岗位",
         "assignment.before_qualification" => "安排不能早于取得资格的日期",
@@ -73,6 +73,37 @@ pub fn message(code: &str) -> &'static str {
         "review.refused" => "不能办理",
         "session.unknown" => "没有找到这条记录",
         "correction.reviewed" => "这份更正申请已经处理过",
+        "import.cell_error" => "这个单元格是错误值（如 #N/A），请改为实际内容",
+        "import.duplicate_row" => "与文件中前面的一行是同一个身份证号码",
+        "import.empty" => "文件里没有数据行",
+        "import.id_number_not_text" => {
+            "身份证号码存成了数字，Excel 只保留 15 位有效数字，末几位已经丢失；请把这一列设为“文本”格式后重新填写"
+        }
+        "import.missing_column" => {
+            "缺少必需的列（姓名、身份证号码、手机号码、街道代码），请使用导入模板"
+        }
+        "import.not_csv" | "import.unreadable" => {
+            "无法读取这个 CSV 文件，请确认它是 UTF-8 编码的 CSV，或改用 Excel 文件"
+        }
+        "import.not_xlsx" => "无法读取这个 Excel 文件，请确认它是 .xlsx 格式（不是 .xls）",
+        "import.too_large" => "文件太大，请分成几个文件导入",
+        "import.too_many_rows" => "行数太多（最多 10 万行），请分成几个文件导入",
+        "import.too_many_columns" => "列数太多，请使用导入模板的列",
+        "import.unknown_column" => "表头中有本系统不认识的列，请使用导入模板的列名",
+        "import.undo_not_possible" => "这次导入的人员已有新的记录或修改，不能再撤销",
+        "import.undone" => "这次导入已经撤销过了",
+        "import.no_file" => "请选择要导入的文件",
+        "person.gender_mismatch" => "性别与身份证号码不符",
+        "person.birth_date_mismatch" => "出生日期与身份证号码不符",
+        "person.gender_unknown" => "性别请填写“男”或“女”",
+        "person.out_of_scope" | "street.out_of_scope" => "只能导入本街道（乡镇）的人员",
+        "community.other_street" => "这个社区（村）不属于所填的街道（乡镇）",
+        "qualification.kind_unknown" => {
+            "类别请填写社会体育指导员、全民健身志愿者、科学健身指导员或文体管理员"
+        }
+        "qualification.grade_unknown" => "等级请填写三级、二级、一级或国家级",
+        "qualification.employment_unknown" => "用工形式请填写专职或兼职",
+        "payload.too_large" => "文件太大（最大 20 MB）",
         "session.not_editable" => "只能修改待审核的记录；已通过的记录请申请更正",
         "session.not_pending" => "只能撤回待审核的记录",
         "session.not_approved" => "只有已通过的记录才能申请更正",

@@ -67,6 +67,17 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             get(views::people::form::new_page).post(views::people::form::create),
         )
         .at("/people/check-id", get(views::people::form::check_id))
+        .at(
+            "/people/import",
+            get(views::imports::start).post(views::imports::receive),
+        )
+        .at("/people/import/template", get(views::imports::template))
+        .at(
+            "/people/import/:id",
+            get(views::imports::preview).post(views::imports::decide),
+        )
+        .at("/imports/:id", get(views::imports::done))
+        .at("/imports/:id/undo", poem::post(views::imports::undo))
         .at("/people/export", get(views::people::export))
         .at("/people/:id", get(views::people::detail::detail))
         .at(

@@ -165,6 +165,71 @@ impl<'a, T: DeserializeOwned> FromRequest<'a> for CsrfForm<T> {
     }
 }
 
+/// A file posted by a signed-in person (`multipart/form-data`): from this site, with the
+/// session's secret in `csrf_token` and the file in `file` (at most `MAX_UPLOAD` bytes); other
+/// short text fields are read and ignored.
+pub struct CsrfUpload {
+    pub who: WebCaller,
+    pub file_name: String,
+    pub body: Vec<u8>,
+}
+
+/// Largest text field of an upload form.
+const MAX_UPLOAD_FIELD: u64 = 4096;
+
+impl<'a> FromRequest<'a> for CsrfUpload {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        use tokio::io::AsyncReadExt;
+        check_same_origin(req)?;
+        let who = WebCaller::from_request(req, body).await?;
+        let refused = |e: poem::error::ParseMultipartError| {
+            AppError::bad_request("body", "body.invalid", format!("not a file upload: {e}"))
+        };
+        let mut multipart = poem::web::Multipart::from_request(req, body)
+            .await
+            .map_err(|_| {
+                AppError::bad_request("body", "body.not_a_form", "expects multipart/form-data")
+            })?;
+        let limit = crate::services::import::MAX_UPLOAD;
+        let (mut file_name, mut file, mut fields) =
+            (String::new(), Vec::new(), std::collections::HashMap::new());
+        while let Some(field) = multipart.next_field().await.map_err(refused)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let is_file = field.file_name().is_some();
+            if is_file && name == "file" {
+                file_name = field.file_name().unwrap_or_default().to_owned();
+                let mut reader = field.into_async_read().take(limit as u64 + 1);
+                let mut bytes = Vec::new();
+                reader
+                    .read_to_end(&mut bytes)
+                    .await
+                    .map_err(|e| AppError::bad_request("file", "body.invalid", e.to_string()))?;
+                if bytes.len() > limit {
+                    return Err(AppError::PayloadTooLarge { limit }.into());
+                }
+                file = bytes;
+            } else {
+                let mut reader = field.into_async_read().take(MAX_UPLOAD_FIELD);
+                let mut text = String::new();
+                reader
+                    .read_to_string(&mut text)
+                    .await
+                    .map_err(|e| AppError::bad_request(&name, "body.invalid", e.to_string()))?;
+                fields.insert(name, text);
+            }
+        }
+        let token = fields.get("csrf_token").map_or("", String::as_str);
+        if !bool::from(token.as_bytes().ct_eq(who.csrf.as_bytes())) || who.csrf.is_empty() {
+            return Err(AppError::Forbidden("表单已失效，请刷新页面后重试".into()).into());
+        }
+        Ok(Self {
+            who,
+            file_name,
+            body: file,
+        })
+    }
+}
+
 /// A form anyone may post (login, a forgotten password, setting a password from a mail link):
 /// from this site only.
 pub struct PublicForm<T>(pub T);

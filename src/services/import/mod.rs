@@ -8,8 +8,10 @@
 mod check;
 mod lookups;
 mod read;
+mod record;
 mod template;
 mod undo;
+pub mod uploads;
 mod write;
 
 use std::collections::HashMap;
@@ -17,6 +19,7 @@ use std::collections::HashMap;
 use sea_orm::DatabaseConnection;
 
 pub use read::{MAX_COLUMNS, MAX_ROWS};
+pub use record::{ImportView, view};
 pub use template::template;
 pub use undo::undo;
 

@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 
 use super::CHUNK;
@@ -31,10 +31,7 @@ pub async fn undo(
     let found = people_import::Entity::find_by_id(import_id.to_owned())
         .one(&txn)
         .await?
-        .filter(|i| {
-            caller.role == Role::BureauAdmin
-                || (caller.account_id.is_some() && i.created_by == caller.account_id)
-        })
+        .filter(|i| may_undo(caller, i))
         .ok_or_else(|| AppError::not_found("import", import_id))?;
     if found.undone_at.is_some() {
         return Err(AppError::conflict(
@@ -43,70 +40,8 @@ pub async fn undo(
             "the import has been undone already",
         ));
     }
-    let people: Vec<i32> = person::Entity::find()
-        .select_only()
-        .column(person::Column::Id)
-        .filter(person::Column::ImportId.eq(import_id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
-    let changed_people = person::Entity::find()
-        .filter(person::Column::ImportId.eq(import_id))
-        .filter(person::Column::Version.gt(1))
-        .count(&txn)
-        .await?;
-    let mut others = 0;
-    for chunk in people.chunks(CHUNK) {
-        others += qualification::Entity::find()
-            .filter(qualification::Column::PersonId.is_in(chunk.iter().copied()))
-            .filter(
-                Condition::any()
-                    .add(qualification::Column::ImportId.is_null())
-                    .add(qualification::Column::ImportId.ne(import_id)),
-            )
-            .count(&txn)
-            .await?;
-        others += assignment::Entity::find()
-            .filter(assignment::Column::PersonId.is_in(chunk.iter().copied()))
-            .filter(
-                Condition::any()
-                    .add(assignment::Column::ImportId.is_null())
-                    .add(assignment::Column::ImportId.ne(import_id)),
-            )
-            .count(&txn)
-            .await?;
-        others += account::Entity::find()
-            .filter(account::Column::PersonId.is_in(chunk.iter().copied()))
-            .count(&txn)
-            .await?;
-        others += service_session::Entity::find()
-            .filter(service_session::Column::PersonId.is_in(chunk.iter().copied()))
-            .count(&txn)
-            .await?;
-        others += enrollment::Entity::find()
-            .filter(enrollment::Column::PersonId.is_in(chunk.iter().copied()))
-            .count(&txn)
-            .await?;
-        others += certificate::Entity::find()
-            .filter(certificate::Column::PersonId.is_in(chunk.iter().copied()))
-            .count(&txn)
-            .await?;
-        others += registration::Entity::find()
-            .filter(registration::Column::PersonId.is_in(chunk.iter().copied()))
-            .count(&txn)
-            .await?;
-    }
-    let changed_records = qualification::Entity::find()
-        .filter(qualification::Column::ImportId.eq(import_id))
-        .filter(qualification::Column::Version.gt(1))
-        .count(&txn)
-        .await?
-        + assignment::Entity::find()
-            .filter(assignment::Column::ImportId.eq(import_id))
-            .filter(assignment::Column::EndsOn.is_not_null())
-            .count(&txn)
-            .await?;
-    if changed_people + others + changed_records > 0 {
+    let people = people_of(&txn, import_id).await?;
+    if blockers(&txn, import_id, &people).await? > 0 {
         return Err(AppError::conflict(
             "import_id",
             "import.undo_not_possible",
@@ -144,4 +79,91 @@ pub async fn undo(
         .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The bureau undoes any import, an officer its own.
+pub(super) fn may_undo(caller: &Caller, import: &people_import::Model) -> bool {
+    caller.role == Role::BureauAdmin
+        || (caller.role == Role::StreetOfficer
+            && caller.account_id.is_some()
+            && import.created_by == caller.account_id)
+}
+
+pub(super) async fn people_of(
+    db: &impl ConnectionTrait,
+    import_id: &str,
+) -> Result<Vec<i32>, AppError> {
+    Ok(person::Entity::find()
+        .select_only()
+        .column(person::Column::Id)
+        .filter(person::Column::ImportId.eq(import_id))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// What stands in the way of undoing: people changed since, records of theirs the import did
+/// not write, and the import's own records changed since. Zero means undo is possible.
+pub(super) async fn blockers(
+    db: &impl ConnectionTrait,
+    import_id: &str,
+    people: &[i32],
+) -> Result<u64, AppError> {
+    let changed_people = person::Entity::find()
+        .filter(person::Column::ImportId.eq(import_id))
+        .filter(person::Column::Version.gt(1))
+        .count(db)
+        .await?;
+    let mut others = 0;
+    for chunk in people.chunks(CHUNK) {
+        others += qualification::Entity::find()
+            .filter(qualification::Column::PersonId.is_in(chunk.iter().copied()))
+            .filter(
+                Condition::any()
+                    .add(qualification::Column::ImportId.is_null())
+                    .add(qualification::Column::ImportId.ne(import_id)),
+            )
+            .count(db)
+            .await?;
+        others += assignment::Entity::find()
+            .filter(assignment::Column::PersonId.is_in(chunk.iter().copied()))
+            .filter(
+                Condition::any()
+                    .add(assignment::Column::ImportId.is_null())
+                    .add(assignment::Column::ImportId.ne(import_id)),
+            )
+            .count(db)
+            .await?;
+        others += account::Entity::find()
+            .filter(account::Column::PersonId.is_in(chunk.iter().copied()))
+            .count(db)
+            .await?;
+        others += service_session::Entity::find()
+            .filter(service_session::Column::PersonId.is_in(chunk.iter().copied()))
+            .count(db)
+            .await?;
+        others += enrollment::Entity::find()
+            .filter(enrollment::Column::PersonId.is_in(chunk.iter().copied()))
+            .count(db)
+            .await?;
+        others += certificate::Entity::find()
+            .filter(certificate::Column::PersonId.is_in(chunk.iter().copied()))
+            .count(db)
+            .await?;
+        others += registration::Entity::find()
+            .filter(registration::Column::PersonId.is_in(chunk.iter().copied()))
+            .count(db)
+            .await?;
+    }
+    let changed_records = qualification::Entity::find()
+        .filter(qualification::Column::ImportId.eq(import_id))
+        .filter(qualification::Column::Version.gt(1))
+        .count(db)
+        .await?
+        + assignment::Entity::find()
+            .filter(assignment::Column::ImportId.eq(import_id))
+            .filter(assignment::Column::EndsOn.is_not_null())
+            .count(db)
+            .await?;
+    Ok(changed_people + others + changed_records)
 }

@@ -5,6 +5,7 @@ pub mod certificate;
 pub mod check_in;
 pub mod communities;
 pub mod home;
+pub mod imports;
 pub mod people;
 pub mod poster;
 pub mod review;
