@@ -1,13 +1,14 @@
 //! The street office's journeys in a real browser at a desk (headless Chromium, 1280×900), on a
 //! fresh SQLite database: enrolling a person whose mistyped ID number is caught as it is typed,
-//! keeping a community staffed. Ignored by a plain `cargo test` like every browser journey;
+//! keeping a community staffed, importing a workbook with three bad rows and undoing it,
+//! approving several sessions at once and rejecting one with a note. Ignored by a plain `cargo test` like every browser journey;
 //! `.ci/run` runs them. Every page is checked with axe-core and at 360 px, as in `browser.rs`.
 
 mod common;
 #[path = "support/browser.rs"]
 mod kit;
 
-use common::{TestApp, USER_PASSWORD, id_number, spawn_app};
+use common::{TestApp, USER_PASSWORD, id_number, spawn_app, workbook::fifty_with_three_bad_rows};
 use fantoccini::{Client, Locator};
 use kit::{
     Driver, Root, arrive, check_page, choose, click, current_path, desk, fill, keep, pick,
@@ -176,6 +177,154 @@ async fn an_officer_enrols_a_person_and_staffs_an_uncovered_community() {
         );
         browser.goto(&app.url_root("/communities")).await.unwrap();
         assert!(text_of(&browser, &cell).await.contains("已覆盖"));
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "browser: needs chromium and chromium-driver"]
+async fn an_officer_imports_a_workbook_sees_its_three_bad_rows_imports_the_rest_and_undoes_it() {
+    let app = spawn_app().await;
+    let street = app.street_id("450203001").await;
+    let officer = app.user("street_officer", Some(street)).await;
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("天马街道志愿者.xlsx");
+    std::fs::write(&file, fifty_with_three_bad_rows()).unwrap();
+    at_desk(|browser| async move {
+        sign_in(&app, &browser, &officer.username).await;
+        browser.goto(&app.url_root("/people")).await.unwrap();
+        click(&browser, "import").await;
+        arrive(&browser, "/people/import").await;
+        check_page(&browser, "office-import").await;
+        browser
+            .find(Locator::Css("[data-testid=\"upload-file\"]"))
+            .await
+            .unwrap()
+            .send_keys(&file.display().to_string())
+            .await
+            .unwrap();
+        click(&browser, "upload-submit").await;
+        until_text(&browser, "[data-testid=\"would-create\"]", "47").await;
+        assert_eq!(
+            text_of(&browser, "[data-testid=\"rejected-lines\"]").await,
+            "3"
+        );
+        let errors = text_of(&browser, "[data-testid=\"import-errors\"]").await;
+        for words in [
+            "第 12 行",
+            "15 位有效数字",
+            "第 30 行",
+            "校验位不对",
+            "第 45 行",
+            "手机号码",
+        ] {
+            assert!(errors.contains(words), "{words}: {errors}");
+        }
+        check_page(&browser, "office-import-preview").await;
+        if std::env::var("FITREG_UPDATE_SCREENSHOTS").is_ok() {
+            screenshot_to_docs(&browser, "office-import-preview.png").await;
+        }
+        click(&browser, "import-partial").await;
+        until_text(&browser, "[data-testid=\"notice\"]", "导入完成").await;
+        assert_eq!(text_of(&browser, "[data-testid=\"created\"]").await, "47");
+        check_page(&browser, "office-import-done").await;
+        assert_eq!(app.get_ok("/people").await["total"], 47);
+        click(&browser, "undo").await;
+        until_text(&browser, "[data-testid=\"notice\"]", "已撤销").await;
+        assert_eq!(app.get_ok("/people").await["total"], 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "browser: needs chromium and chromium-driver"]
+async fn an_officer_approves_three_sessions_at_once_and_rejects_one_with_a_note() {
+    let app = spawn_app().await;
+    let street = app.street_id("450203001").await;
+    let officer = app.user("street_officer", Some(street)).await;
+    let community = app.community_id("450203001001").await;
+    let person = app.person("覃小燕", "19800202", 71, street).await["id"]
+        .as_i64()
+        .unwrap();
+    app.qualify(
+        person,
+        json!({"kind": "fitness_volunteer", "certified_on": "2024-01-01"}),
+    )
+    .await;
+    let day = (chrono::Utc::now() + chrono::TimeDelta::hours(8) - chrono::TimeDelta::days(2))
+        .date_naive();
+    let mut ids = Vec::new();
+    for n in 0..4u32 {
+        let body = json!({
+            "community_id": community,
+            "started_at": format!("{day}T{:02}:00:00+08:00", 6 + n),
+            "ended_at": format!("{day}T{:02}:30:00+08:00", 6 + n),
+            "activity": "taichi",
+            "participants": 12,
+            "description": "晨练太极拳",
+            "person_id": person,
+        });
+        let reply = app
+            .send_json(
+                &app.admin_token,
+                reqwest::Method::POST,
+                "/service-sessions",
+                body,
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        ids.push(reply.json["id"].as_i64().unwrap());
+    }
+    at_desk(|browser| async move {
+        sign_in(&app, &browser, &officer.username).await;
+        assert_eq!(
+            text_of(&browser, "[data-testid=\"desk-pending\"]").await,
+            "4"
+        );
+        browser.goto(&app.url_root("/review")).await.unwrap();
+        until_text(&browser, "[data-testid=\"queue-total\"]", "待审核 4 条").await;
+        check_page(&browser, "office-review").await;
+        for id in &ids[..3] {
+            click(&browser, &format!("pick-{id}")).await;
+        }
+        if std::env::var("FITREG_UPDATE_SCREENSHOTS").is_ok() {
+            screenshot_to_docs(&browser, "office-review.png").await;
+        }
+        click(&browser, "approve-selected").await;
+        until_text(&browser, "[data-testid=\"review-outcome\"]", "已批准 3 条").await;
+        until_text(&browser, "[data-testid=\"queue-total\"]", "待审核 1 条").await;
+        check_page(&browser, "office-review-after").await;
+        click(&browser, &format!("pick-{}", ids[3])).await;
+        fill(&browser, "note", "时间与签到表不符，请核实后重新登记").await;
+        click(&browser, "reject-selected").await;
+        until_text(&browser, "[data-testid=\"review-outcome\"]", "已退回 1 条").await;
+        assert!(
+            text_of(&browser, "[data-testid=\"queue-empty\"]")
+                .await
+                .contains("没有等待审核")
+        );
+        for id in &ids[..3] {
+            assert_eq!(
+                app.get_ok(&format!("/service-sessions/{id}")).await["status"],
+                "approved"
+            );
+        }
+        let rejected = app.get_ok(&format!("/service-sessions/{}", ids[3])).await;
+        assert_eq!(rejected["status"], "rejected");
+        assert_eq!(
+            rejected["review_note"],
+            "时间与签到表不符，请核实后重新登记"
+        );
+        browser
+            .goto(&app.url_root(&format!("/review/sessions/{}", ids[3])))
+            .await
+            .unwrap();
+        assert!(
+            text_of(&browser, "[data-testid=\"session-status\"]")
+                .await
+                .contains("未通过")
+        );
+        check_page(&browser, "office-session").await;
     })
     .await;
 }

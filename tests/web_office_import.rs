@@ -7,20 +7,9 @@ mod common;
 use common::{
     TestApp, USER_PASSWORD, id_number, spawn_app,
     web::{Page, Session, read, sign_in},
-    workbook::{Cell, text, workbook},
+    workbook::fifty_with_three_bad_rows,
 };
 use reqwest::StatusCode;
-
-const HEADERS: [&str; 8] = [
-    "姓名",
-    "性别",
-    "出生日期",
-    "身份证号码",
-    "手机号码",
-    "街道代码",
-    "社区代码",
-    "类别",
-];
 
 async fn officer<'a>(app: &'a TestApp, street: &str) -> Session<'a> {
     let street_id = app.street_id(street).await;
@@ -48,44 +37,6 @@ async fn upload(session: &Session<'_>, csrf: &str, name: &str, body: Vec<u8>) ->
             .unwrap(),
     )
     .await
-}
-
-/// Fifty people of 天马街道 as volunteers of its first community; rows 12, 30 and 45 (Excel
-/// rows) are wrong: an ID number stored as a number, a wrong check character, no phone.
-fn fifty_with_three_bad() -> Vec<u8> {
-    let mut rows = vec![(1, HEADERS.iter().map(|h| text(*h)).collect::<Vec<Cell>>())];
-    for n in 0..50u16 {
-        let line = u32::from(n) + 2;
-        let number = id_number("450203", "19750101", 300 + n);
-        let id_cell = match line {
-            12 => Cell::Number(number[..17].parse::<f64>().unwrap() * 10.0),
-            30 => text(format!(
-                "{}{}",
-                &number[..17],
-                if number.ends_with('0') { '1' } else { '0' }
-            )),
-            _ => text(number),
-        };
-        let phone = if line == 45 {
-            Cell::Blank
-        } else {
-            text(format!("1390000{:04}", n))
-        };
-        rows.push((
-            line,
-            vec![
-                text(format!("导入{n:02}")),
-                Cell::Blank,
-                Cell::Date(1975, 1, 1),
-                id_cell,
-                phone,
-                text("450203001"),
-                text("450203001001"),
-                text("全民健身志愿者"),
-            ],
-        ));
-    }
-    workbook(&rows)
 }
 
 #[tokio::test]
@@ -119,7 +70,7 @@ async fn an_office_previews_a_workbook_imports_its_good_rows_and_undoes_the_impo
         &office,
         &csrf,
         "天马街道志愿者.xlsx",
-        fifty_with_three_bad(),
+        fifty_with_three_bad_rows(),
     )
     .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);

@@ -121,6 +121,7 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             poem::post(views::review::detail::review_correction),
         )
         .at("/communities", get(views::communities::list))
+        .at("/communities/export", get(views::communities::export))
         .at("/communities/:id", get(views::communities::detail))
         .at(
             "/communities/:id/assignments",

@@ -66,3 +66,59 @@ pub fn workbook(rows: &[(u32, Vec<Cell>)]) -> Vec<u8> {
         .unwrap();
     workbook.save_to_buffer().unwrap()
 }
+
+/// The headers of the web import tests' sheets.
+const PEOPLE_HEADERS: [&str; 8] = [
+    "姓名",
+    "性别",
+    "出生日期",
+    "身份证号码",
+    "手机号码",
+    "街道代码",
+    "社区代码",
+    "类别",
+];
+
+/// Fifty people of 天马街道 as volunteers of its first community; rows 12, 30 and 45 (Excel
+/// rows) are wrong: an ID number stored as a number, a wrong check character, no phone.
+pub fn fifty_with_three_bad_rows() -> Vec<u8> {
+    let mut rows = vec![(
+        1,
+        PEOPLE_HEADERS
+            .iter()
+            .map(|h| text(*h))
+            .collect::<Vec<Cell>>(),
+    )];
+    for n in 0..50u16 {
+        let line = u32::from(n) + 2;
+        let number = super::id_number("450203", "19750101", 300 + n);
+        let id_cell = match line {
+            12 => Cell::Number(number[..17].parse::<f64>().unwrap() * 10.0),
+            30 => text(format!(
+                "{}{}",
+                &number[..17],
+                if number.ends_with('0') { '1' } else { '0' }
+            )),
+            _ => text(number),
+        };
+        let phone = if line == 45 {
+            Cell::Blank
+        } else {
+            text(format!("1390000{:04}", n))
+        };
+        rows.push((
+            line,
+            vec![
+                text(format!("导入{n:02}")),
+                Cell::Blank,
+                Cell::Date(1975, 1, 1),
+                id_cell,
+                phone,
+                text("450203001"),
+                text("450203001001"),
+                text("全民健身志愿者"),
+            ],
+        ));
+    }
+    workbook(&rows)
+}

@@ -69,6 +69,7 @@ struct CommunitiesPage {
     rows: Vec<CommunityRow>,
     at_risk_days: u32,
     district: bool,
+    street_query: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -175,6 +176,9 @@ pub async fn list(
             rows,
             at_risk_days: AT_RISK_DAYS,
             district: street_id.is_none() && who.caller.role != Role::StreetOfficer,
+            street_query: street_id
+                .map(|s| format!("street_id={s}"))
+                .unwrap_or_default(),
         },
         StatusCode::OK,
     )
@@ -501,4 +505,44 @@ pub async fn assign(
         Ok(_) => Ok(see_other(&format!("/communities/{id}?done=assigned"))),
         Err(err) => show_errors(req, &who, id, "assign".into(), form, err).await,
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ExportQuery {
+    format: Option<String>,
+    street_id: Option<String>,
+}
+
+/// `/communities/export?format=csv|xlsx`: today's coverage of the street (or the district, or
+/// one street for the district roles) as a file.
+#[handler]
+pub async fn export(
+    req: &Request,
+    who: WebCaller,
+    Query(query): Query<ExportQuery>,
+) -> poem::Result<Response> {
+    use poem::IntoResponse;
+
+    use crate::{
+        api::files::{ExportFile, ExportFormat},
+        services::coverage_export,
+    };
+    require_staff(&who)?;
+    let state = state(req)?;
+    let street_id = query
+        .street_id
+        .as_deref()
+        .and_then(|s| s.trim().parse::<i32>().ok());
+    let day = today();
+    let audit = coverage::audit(&state.db, &who.caller, day, street_id).await?;
+    let (bytes, format) = match query.format.as_deref() {
+        Some("csv") => (coverage_export::csv(&audit)?, ExportFormat::Csv),
+        _ => (coverage_export::xlsx(&audit)?, ExportFormat::Xlsx),
+    };
+    Ok(ExportFile {
+        bytes,
+        format,
+        name: format!("coverage-{day}"),
+    }
+    .into_response())
 }

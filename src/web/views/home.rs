@@ -133,23 +133,79 @@ struct Desk {
     title: &'static str,
     username: String,
     role: &'static str,
+    /// The street's name for an officer, 全区 for the district roles.
+    scope: String,
+    covered: u64,
+    communities: u64,
+    percent: String,
+    at_risk: usize,
+    people: u64,
+    pending: u64,
+    corrections: usize,
+    may_change: bool,
 }
 
-/// The staff roles' start page.
+/// The staff roles' start page: the scope's coverage, its people, and what waits for review.
 #[handler]
 pub async fn desk(req: &Request, who: WebCaller) -> poem::Result<Response> {
+    use crate::{
+        services::{coverage, coverage_alerts::AT_RISK_DAYS},
+        web::views::staff::may_change,
+    };
     let state = state(req)?;
-    let account = auth::me(&state.db, &who.caller).await?;
+    let db = &state.db;
+    let account = auth::me(db, &who.caller).await?;
     let role = match who.caller.role {
         Role::BureauAdmin => "区文体新局",
         Role::StreetOfficer => "街道（乡镇）工作人员",
         Role::Auditor => "督查人员",
         Role::Member => return Ok(see_other("/me")),
     };
+    let day = crate::domain::time::today();
+    let audit = coverage::audit(db, &who.caller, day, None).await?;
+    let officer_street = match who.caller.role {
+        Role::StreetOfficer => who.caller.street_id,
+        _ => None,
+    };
+    let scope = match officer_street.and_then(|id| audit.streets.iter().find(|s| s.id == id)) {
+        Some(street) => street.name.clone(),
+        None => "全区".to_owned(),
+    };
+    let at_risk = coverage::at_risk(db, &who.caller, AT_RISK_DAYS, None)
+        .await?
+        .len();
+    let people = people::list(db, &who.caller, &Default::default(), PageRequest::first(1))
+        .await?
+        .total;
+    let pending = service_sessions::list(
+        db,
+        &who.caller,
+        &service_sessions::SessionFilter {
+            status: Some(SessionStatus::Pending),
+            street_id: officer_street,
+            ..Default::default()
+        },
+        PageRequest::first(1),
+    )
+    .await?
+    .total;
+    let corrections = service_sessions::pending_corrections(db, &who.caller, 1000)
+        .await?
+        .len();
+    let d = &audit.district;
     page(&Desk {
         layout: Layout::signed_in(&who, &account.username, "/desk"),
         title: "工作台",
         username: account.username,
         role,
+        scope,
+        covered: d.covered,
+        communities: d.communities,
+        percent: format!("{:.1}", d.ratio * 100.0),
+        at_risk,
+        people,
+        pending,
+        corrections,
+        may_change: may_change(&who),
     })
 }
