@@ -44,7 +44,7 @@ async fn an_office_previews_a_workbook_imports_its_good_rows_and_undoes_the_impo
     let app = spawn_app().await;
     let office = officer(&app, "450203001").await;
     let start = office.get("/people/import").await;
-    assert_eq!(start.status, StatusCode::OK);
+    assert_eq!(start.status, StatusCode::OK, "{}", start.text);
     assert!(start.text.contains("enctype=\"multipart/form-data\""));
     for format in ["xlsx", "csv"] {
         let template = office

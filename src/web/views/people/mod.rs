@@ -99,6 +99,8 @@ pub struct PersonRow {
     pub qualifications: String,
     pub status: &'static str,
     pub active: bool,
+    /// The person's street, on the district roles' list.
+    pub street: String,
 }
 
 /// The qualifications in force, in Chinese: `社会体育指导员（二级）、文体管理员（兼职）`.
@@ -115,7 +117,7 @@ pub fn held_names(view: &PersonView) -> String {
         .join("、")
 }
 
-fn row_of(view: &PersonView) -> PersonRow {
+fn row_of(view: &PersonView, streets: &std::collections::HashMap<i32, String>) -> PersonRow {
     let p = &view.person;
     PersonRow {
         id: p.id,
@@ -130,6 +132,7 @@ fn row_of(view: &PersonView) -> PersonRow {
         qualifications: held_names(view),
         status: p.status.chinese(),
         active: p.status == PersonStatus::Active,
+        street: streets.get(&p.street_id).cloned().unwrap_or_default(),
     }
 }
 
@@ -207,6 +210,7 @@ struct PeoplePage {
     filtered: bool,
     export_query: String,
     may_change: bool,
+    district: bool,
 }
 
 /// `/people`: the people of the caller's street (the district for the bureau and auditors).
@@ -258,6 +262,17 @@ pub async fn list(
             "本年度注册已逾期".to_owned(),
         ),
     ];
+    let district = who.caller.role != Role::StreetOfficer;
+    let streets = if district {
+        regions::list_streets(db, PageRequest::first(500))
+            .await?
+            .items
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect()
+    } else {
+        std::collections::HashMap::new()
+    };
     page(&PeoplePage {
         layout: Layout::signed_in(&who, &account.username, "/people"),
         title: "人员",
@@ -271,11 +286,12 @@ pub async fn list(
         grades: choices("全部等级", &grade_options(), &selected("grade")),
         statuses: choices("全部状态", &statuses, &selected("status")),
         registrations: choices("不限", &registrations, &selected("registration")),
-        rows: found.items.iter().map(row_of).collect(),
+        rows: found.items.iter().map(|v| row_of(v, &streets)).collect(),
         pager: Pager::new("/people", &params, page_no, PER_PAGE, found.total),
         filtered: params.iter().any(|(_, v)| !v.is_empty()),
         export_query: query_string(&params),
         may_change: may_change(&who),
+        district,
     })
 }
 
