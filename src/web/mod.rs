@@ -109,6 +109,20 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/review/corrections/:id",
             poem::post(views::review::detail::review_correction),
         )
+        .at("/courses", get(views::courses::list))
+        .at("/courses/:id", get(views::courses::detail::detail))
+        .at(
+            "/courses/:id/enrollments",
+            poem::post(views::courses::seats::enrol),
+        )
+        .at(
+            "/courses/:id/enrollments/:person_id/withdraw",
+            poem::post(views::courses::seats::withdraw),
+        )
+        .at(
+            "/courses/:id/sign-in-sheet",
+            get(views::courses::seats::sign_in_sheet),
+        )
         .at("/communities", get(views::communities::list))
         .at("/communities/:id", get(views::communities::detail))
         .at(
@@ -196,6 +210,7 @@ impl Layout {
                 ("/people", "人员"),
                 ("/communities", "社区（村）"),
                 ("/review", "审核"),
+                ("/courses", "培训"),
                 ("/account/password", "修改密码"),
             ],
         };
