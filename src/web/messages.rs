@@ -89,6 +89,13 @@ pub fn message(code: &str) -> &'static str {
         "enrollment.nothing_selected" => "请先勾选要报名的人员",
         "enrollment.too_many" => "一次最多报名 200 人",
         "enrollment.refused" => "不能报名",
+        "account.username_taken" => "这个用户名已被使用，请换一个",
+        "account.email_taken" => "这个电子邮箱已被另一个账户使用",
+        "account.email_required" => "需要先填写电子邮箱，才能发送开通邀请",
+        "account.email_not_persons" => "会员账户使用人员信息中的电子邮箱，请先修改人员信息",
+        "account.person_has_account" => "此人已经有账户了",
+        "account.already_active" => "账户已激活，不需要再发邀请；忘记密码可在登录页找回",
+        "account.disabled" => "账户已停用，不能发送邀请",
         "text.control_character" | "body.control_character" | "text.bidi_control" => {
             "内容含有不可见的控制字符"
         }

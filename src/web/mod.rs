@@ -109,6 +109,14 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/review/corrections/:id",
             poem::post(views::review::detail::review_correction),
         )
+        .at(
+            "/people/:id/account",
+            poem::post(views::people::account::invite),
+        )
+        .at(
+            "/people/:id/account/invitation",
+            poem::post(views::people::account::resend),
+        )
         .at("/courses", get(views::courses::list))
         .at("/courses/:id", get(views::courses::detail::detail))
         .at(
