@@ -1158,6 +1158,49 @@ fn matrix() -> Vec<Row> {
                 })
             },
         ),
+        row(
+            M::POST,
+            "/accounts/{id}/invitation",
+            "the street office invites a waiting member account of its street again",
+            [401, 202, 202, 404, 404, 404, 403],
+            |w| {
+                Box::pin(async move {
+                    let person = w.person(w.tianma, true).await;
+                    let invited = w
+                        .admin(
+                            M::POST,
+                            "/accounts",
+                            Some(json!({"username": format!("member-{}", fresh()),
+                                "role": "member", "person_id": person})),
+                        )
+                        .await;
+                    let id = invited["id"].as_i64().unwrap();
+                    Call::to(format!("/accounts/{id}/invitation")).sql(format!(
+                        "SELECT token_hash FROM account_token WHERE account_id = {id} \
+                         AND used_at IS NULL"
+                    ))
+                })
+            },
+        ),
+        row(
+            M::POST,
+            "/accounts/{id}/invitation",
+            "an activated account is not invited again",
+            [401, 409, 409, 404, 403, 404, 403],
+            |w| {
+                Box::pin(async move {
+                    let person = w.person(w.tianma, true).await;
+                    let member = w.member_of(person).await;
+                    let id = member.account_id;
+                    Call::to(format!("/accounts/{id}/invitation"))
+                        .of(person)
+                        .reread(format!("/accounts/{id}"))
+                        .sql(format!(
+                            "SELECT CAST(COUNT(*) AS TEXT) FROM account_token WHERE account_id = {id}"
+                        ))
+                })
+            },
+        ),
         // Regions, sport items and the policy: reference data everyone reads and the bureau keeps.
         row(
             M::GET,

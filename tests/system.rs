@@ -226,6 +226,7 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
         ("/accounts", "get", "list_accounts"),
         ("/accounts/{id}", "get", "get_account"),
         ("/accounts/{id}", "patch", "update_account"),
+        ("/accounts/{id}/invitation", "post", "resend_invitation"),
         ("/streets", "get", "list_streets"),
         ("/streets/{id}", "get", "get_street"),
         ("/communities", "get", "list_communities"),

@@ -120,6 +120,13 @@ pub enum CreatedAccount {
     Created(Json<Account>),
 }
 
+#[derive(ApiResponse)]
+pub enum InvitationSent {
+    /// A new activation link is on its way; the earlier one no longer works.
+    #[oai(status = 202)]
+    Accepted,
+}
+
 #[OpenApi(tag = "ApiTags::Accounts")]
 impl AccountsApi {
     /// Create an account
@@ -248,6 +255,28 @@ impl AccountsApi {
                 .await?
                 .into(),
         ))
+    }
+
+    /// Send an account's invitation again
+    ///
+    /// For an account that waits for activation (created without a password): mails a new
+    /// one-time activation link, valid 7 days, to the account's address; the earlier link stops
+    /// working. The bureau invites any account again, an officer the member accounts of its
+    /// street. An activated or disabled account is a 409, one without an address a 422.
+    #[oai(
+        path = "/accounts/:id/invitation",
+        method = "post",
+        operation_id = "resend_invitation"
+    )]
+    async fn resend_invitation(
+        &self,
+        auth: BearerAuth,
+        /// The account's id.
+        id: Path<i32>,
+    ) -> Result<InvitationSent, AppError> {
+        accounts::resend_invitation(&self.state.db, &auth.0, id.0, &self.state.config.public_url)
+            .await?;
+        Ok(InvitationSent::Accepted)
     }
 }
 

@@ -53,6 +53,15 @@ pub enum CourseStatus {
 }
 
 impl CourseStatus {
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::Planned => "筹备中",
+            Self::Open => "报名中",
+            Self::Closed => "报名已截止",
+            Self::Cancelled => "已取消",
+        }
+    }
+
     /// Whether a course in this status may move to `next`.
     pub fn may_become(self, next: CourseStatus) -> bool {
         use CourseStatus::*;
@@ -99,6 +108,35 @@ pub enum TrainingResult {
     /// Did not attend: no hours.
     #[sea_orm(string_value = "absent")]
     Absent,
+}
+
+impl CourseKind {
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::Certification => "等级培训",
+            Self::Continuing => "继续教育",
+            Self::Competition => "赛事培训",
+        }
+    }
+}
+
+impl EnrollmentStatus {
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::Enrolled => "已报名",
+            Self::Withdrawn => "已退出",
+        }
+    }
+}
+
+impl TrainingResult {
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::Completed => "结业",
+            Self::Failed => "未通过",
+            Self::Absent => "缺席",
+        }
+    }
 }
 
 /// Hours as whole quarter hours, when they are a non-negative multiple of 0.25.

@@ -111,6 +111,22 @@ pub fn message(code: &str) -> &'static str {
         "correction.empty" => "请至少修改一项再申请更正",
         "correction.pending_exists" => "这条记录已有一份等待审核的更正申请",
         "idempotency.key_reused" => "此表单已提交过，请重新打开页面填写",
+        "course.full" => "这期培训名额已满",
+        "course.not_open" => "这期培训现在不接受报名",
+        "course.cancelled" => "这期培训已取消",
+        "enrollment.duplicate" => "此人已报名这期培训",
+        "enrollment.withdrawn" => "此人已退出这期培训",
+        "enrollment.has_result" => "已记录培训结果，不能再退出",
+        "enrollment.nothing_selected" => "请先勾选要报名的人员",
+        "enrollment.too_many" => "一次最多报名 200 人",
+        "enrollment.refused" => "不能报名",
+        "account.username_taken" => "这个用户名已被使用，请换一个",
+        "account.email_taken" => "这个电子邮箱已被另一个账户使用",
+        "account.email_required" => "需要先填写电子邮箱，才能发送开通邀请",
+        "account.email_not_persons" => "会员账户使用人员信息中的电子邮箱，请先修改人员信息",
+        "account.person_has_account" => "此人已经有账户了",
+        "account.already_active" => "账户已激活，不需要再发邀请；忘记密码可在登录页找回",
+        "account.disabled" => "账户已停用，不能发送邀请",
         "text.control_character" | "body.control_character" | "text.bidi_control" => {
             "内容含有不可见的控制字符"
         }

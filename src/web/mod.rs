@@ -120,6 +120,28 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/review/corrections/:id",
             poem::post(views::review::detail::review_correction),
         )
+        .at(
+            "/people/:id/account",
+            poem::post(views::people::account::invite),
+        )
+        .at(
+            "/people/:id/account/invitation",
+            poem::post(views::people::account::resend),
+        )
+        .at("/courses", get(views::courses::list))
+        .at("/courses/:id", get(views::courses::detail::detail))
+        .at(
+            "/courses/:id/enrollments",
+            poem::post(views::courses::seats::enrol),
+        )
+        .at(
+            "/courses/:id/enrollments/:person_id/withdraw",
+            poem::post(views::courses::seats::withdraw),
+        )
+        .at(
+            "/courses/:id/sign-in-sheet",
+            get(views::courses::seats::sign_in_sheet),
+        )
         .at("/communities", get(views::communities::list))
         .at("/communities/export", get(views::communities::export))
         .at("/communities/:id", get(views::communities::detail))
@@ -208,6 +230,7 @@ impl Layout {
                 ("/people", "人员"),
                 ("/communities", "社区（村）"),
                 ("/review", "审核"),
+                ("/courses", "培训"),
                 ("/account/password", "修改密码"),
             ],
         };

@@ -1,9 +1,11 @@
 //! Accounts: creating, listing, reading and changing them within the caller's scope.
 
 mod create;
+mod invitation;
 mod update;
 
 pub use create::create;
+pub use invitation::resend_invitation;
 pub use update::update;
 
 use sea_orm::{
@@ -98,6 +100,19 @@ pub async fn get(
         .ok_or_else(|| AppError::not_found("account", id))?;
     caller.authorize_read(Target::Account(&found), "account", id)?;
     Ok(found)
+}
+
+/// The member account of a person, when there is one the caller may read.
+pub async fn of_person(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    person_id: i32,
+) -> Result<Option<account::Model>, AppError> {
+    Ok(account::Entity::find()
+        .filter(account::Column::PersonId.eq(person_id))
+        .filter(super::list_scope::accounts(caller))
+        .one(db)
+        .await?)
 }
 
 /// Each role carries exactly the scope it needs: a street for officers, a person for members.

@@ -9,6 +9,7 @@ pub use outcome::{record_result, withdraw};
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::{PageRequest, Paged, fetch_page};
@@ -74,6 +75,21 @@ pub async fn list(
         page: paged.page,
         per_page: paged.per_page,
     })
+}
+
+/// The people of the caller's scope who hold a seat in a course, in one query.
+pub async fn enrolled_person_ids(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    course_id: i32,
+) -> Result<std::collections::HashSet<i32>, AppError> {
+    let ids: Vec<i32> = visible(caller, course_id, Some(EnrollmentStatus::Enrolled))
+        .select_only()
+        .column(enrollment::Column::PersonId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().collect())
 }
 
 /// Enrolments of a course within the caller's scope.

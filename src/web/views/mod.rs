@@ -4,6 +4,7 @@ pub mod auth;
 pub mod certificate;
 pub mod check_in;
 pub mod communities;
+pub mod courses;
 pub mod home;
 pub mod imports;
 pub mod people;

@@ -12,7 +12,10 @@ use poem::{
 };
 use serde::Deserialize;
 
-use super::{choices, grade_options, kind_options, street_communities};
+use super::{
+    account::{self, AccountSection},
+    choices, grade_options, kind_options, street_communities,
+};
 use crate::{
     domain::{
         hours::hours,
@@ -41,7 +44,8 @@ use crate::{
 /// What was typed into one of the page's forms, kept when it comes back with errors.
 #[derive(Debug, Default, Clone)]
 pub struct Typed {
-    /// Which form: `qualification`, `promote-<id>`, `revoke-<id>`, `assign`, `end-<id>`, `status`.
+    /// Which form: `qualification`, `promote-<id>`, `revoke-<id>`, `assign`, `end-<id>`, `status`,
+    /// `account`.
     pub form: String,
     pub values: HashMap<String, String>,
     pub errors: FieldErrors,
@@ -118,6 +122,7 @@ struct PersonPage {
     training_total: String,
     courses: Vec<(String, String, String)>,
     registrations: Vec<RegistrationRow>,
+    member_account: AccountSection,
     next_grade: String,
     eligible: bool,
     unmet: Vec<&'static str>,
@@ -145,7 +150,8 @@ fn notice_of(done: Option<&str>) -> &'static str {
         Some("assigned") => "已安排到社区（村）。",
         Some("ended") => "安排已结束。",
         Some("status") => "人员状态已更改。",
-        Some("invited") => "邀请邮件已发出。",
+        Some("invited") => "账户已开通，邀请邮件已发出。",
+        Some("reinvited") => "新的邀请邮件已发出，之前的链接不再有效。",
         _ => "",
     }
 }
@@ -253,6 +259,7 @@ pub async fn render(
         None => (String::new(), false, Vec::new()),
     };
     let street = regions::get_street(db, view.person.street_id).await?;
+    let member_account = account::section(db, who, id).await?;
     let specialties = specialty_names(db, &view).await?;
     let qualifications = qualification_rows(&view);
     let p = view.person;
@@ -284,6 +291,7 @@ pub async fn render(
             training_total: format::hours(hours(transcript.total_quarters)),
             courses,
             registrations,
+            member_account,
             next_grade,
             eligible,
             unmet,

@@ -1,7 +1,8 @@
 //! The street's people: the list with its search and filters, and the same list as a file.
 //! One person's page is in [`detail`], enrolling and editing in [`form`], qualifications and
-//! standing in [`standing`].
+//! standing in [`standing`], the member account in [`account`].
 
+pub mod account;
 pub mod detail;
 pub mod form;
 pub mod standing;

@@ -1,0 +1,152 @@
+//! Training for the street office: the courses open for enrolment and those coming up or
+//! running, each with its seats left. One course's page, with the street's people enrolled and
+//! the forms to enrol and withdraw them, is in [`detail`]; the forms' handlers and the sign-in
+//! sheet in [`seats`].
+
+pub mod detail;
+pub mod seats;
+
+use askama::Template;
+use poem::{Request, Response, handler};
+
+use crate::{
+    domain::{
+        hours::hours,
+        time::today,
+        training::{CourseKind, CourseStatus},
+    },
+    services::{
+        PageRequest, auth,
+        courses::{self, CourseFilter, CourseView},
+    },
+    web::{
+        Layout, format, page,
+        session::{WebCaller, state},
+        views::{staff::require_staff, training::grade_name},
+    },
+};
+
+/// The most courses each part of the list shows.
+const MOST: u64 = 200;
+
+/// A course as the pages show it, in Chinese.
+pub struct CourseFacts {
+    pub id: i32,
+    pub title: String,
+    pub kind: &'static str,
+    pub target: String,
+    pub organizer: String,
+    pub location: String,
+    pub description: String,
+    pub period: String,
+    pub hours: String,
+    pub capacity: i32,
+    pub enrolled: i64,
+    pub seats_left: i64,
+    pub status: &'static str,
+    /// The class of the status text: open courses stand out, cancelled ones are muted.
+    pub status_class: &'static str,
+    pub open: bool,
+    pub cancelled: bool,
+    pub cancel_reason: String,
+}
+
+impl CourseFacts {
+    pub fn of(view: &CourseView) -> Self {
+        let c = &view.course;
+        let target = match (c.kind, c.target_grade) {
+            (CourseKind::Certification, Some(grade)) => grade_name(grade),
+            (_, Some(grade)) => format!("{}（{}）", c.target_role.chinese(), grade.chinese()),
+            (_, None) => c.target_role.chinese().to_owned(),
+        };
+        let period = if c.starts_on == c.ends_on {
+            format::date(c.starts_on)
+        } else {
+            format!(
+                "{} 至 {}",
+                format::date(c.starts_on),
+                format::date(c.ends_on)
+            )
+        };
+        Self {
+            id: c.id,
+            title: c.title.clone(),
+            kind: c.kind.chinese(),
+            target,
+            organizer: c.organizer.clone(),
+            location: c.location.clone(),
+            description: c.description.clone().unwrap_or_default(),
+            period,
+            hours: format::hours(hours(i64::from(c.quarters))),
+            capacity: c.capacity,
+            enrolled: view.enrolled,
+            seats_left: (i64::from(c.capacity) - view.enrolled).max(0),
+            status: c.status.chinese(),
+            status_class: match c.status {
+                CourseStatus::Open => "status-approved",
+                CourseStatus::Cancelled => "status-withdrawn",
+                CourseStatus::Planned | CourseStatus::Closed => "",
+            },
+            open: c.status == CourseStatus::Open,
+            cancelled: c.status == CourseStatus::Cancelled,
+            cancel_reason: c.cancel_reason.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "office/courses.html")]
+struct CoursesPage {
+    layout: Layout,
+    title: &'static str,
+    open: Vec<CourseFacts>,
+    coming: Vec<CourseFacts>,
+}
+
+/// `/courses`: the courses taking enrolments, soonest first, and below them the planned and
+/// closed ones that have not ended yet.
+#[handler]
+pub async fn list(req: &Request, who: WebCaller) -> poem::Result<Response> {
+    require_staff(&who)?;
+    let state = state(req)?;
+    let db = &state.db;
+    let account = auth::me(db, &who.caller).await?;
+    let open = courses::list(
+        db,
+        &CourseFilter {
+            status: Some(CourseStatus::Open),
+            ..Default::default()
+        },
+        PageRequest::first(MOST),
+    )
+    .await?;
+    let current = courses::list(
+        db,
+        &CourseFilter {
+            from: Some(today()),
+            ..Default::default()
+        },
+        PageRequest::first(MOST),
+    )
+    .await?;
+    // The service lists the latest first; a clerk plans from the soonest.
+    let open: Vec<CourseFacts> = open.items.iter().rev().map(CourseFacts::of).collect();
+    let coming = current
+        .items
+        .iter()
+        .rev()
+        .filter(|v| {
+            matches!(
+                v.course.status,
+                CourseStatus::Planned | CourseStatus::Closed
+            )
+        })
+        .map(CourseFacts::of)
+        .collect();
+    page(&CoursesPage {
+        layout: Layout::signed_in(&who, &account.username, "/courses"),
+        title: "培训",
+        open,
+        coming,
+    })
+}
