@@ -177,6 +177,41 @@ async fn an_officer_enrols_a_person_and_staffs_an_uncovered_community() {
         );
         browser.goto(&app.url_root("/communities")).await.unwrap();
         assert!(text_of(&browser, &cell).await.contains("已覆盖"));
+
+        // Training: two people of the street enrolled in an open course at once.
+        let starts = fitreg::domain::time::today() + chrono::TimeDelta::days(10);
+        let course = app
+            .send_json(
+                &app.admin_token,
+                reqwest::Method::POST,
+                "/courses",
+                json!({"title": "全民健身志愿者培训班", "kind": "continuing",
+                    "target_role": "fitness_volunteer", "organizer": "区文体新局",
+                    "location": "鱼峰区全民健身中心", "starts_on": starts.to_string(),
+                    "ends_on": (starts + chrono::TimeDelta::days(1)).to_string(),
+                    "hours": 8, "capacity": 30, "status": "open"}),
+            )
+            .await;
+        assert_eq!(course.status, 201, "{}", course.text);
+        let course = course.json["id"].as_i64().unwrap();
+        browser.goto(&app.url_root("/courses")).await.unwrap();
+        check_page(&browser, "office-courses").await;
+        browser
+            .goto(&app.url_root(&format!("/courses/{course}")))
+            .await
+            .unwrap();
+        check_page(&browser, "office-course").await;
+        let people = app.get_ok("/people?per_page=2").await;
+        for p in people["items"].as_array().unwrap() {
+            click(&browser, &format!("pick-{}", p["id"])).await;
+        }
+        click(&browser, "enrol-submit").await;
+        until_text(&browser, "[data-testid=\"notice\"]", "已为 2 人报名").await;
+        assert_eq!(
+            text_of(&browser, "[data-testid=\"seats-left\"]").await,
+            "28"
+        );
+        check_page(&browser, "office-course-enrolled").await;
     })
     .await;
 }
