@@ -66,7 +66,7 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/people/new",
             get(views::people::form::new_page).post(views::people::form::create),
         )
-        .at("/people/check-id", get(views::people::form::check_id))
+        .at("/people/check-id", get(views::people::id_check::check_id))
         .at(
             "/people/import",
             get(views::imports::start).post(views::imports::receive),

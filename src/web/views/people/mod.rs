@@ -5,6 +5,7 @@
 pub mod account;
 pub mod detail;
 pub mod form;
+pub mod id_check;
 pub mod standing;
 
 use askama::Template;

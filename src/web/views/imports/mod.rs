@@ -1,7 +1,12 @@
 //! Importing people from a file, as an office does it: download the template (Excel or CSV,
 //! Chinese headers), upload the filled file, read the preview (what would be created and
 //! updated, and every error by line and column in Chinese), then import all of it or only the
-//! rows without errors, or give up; the import's page offers undo while it is still possible.
+//! rows without errors, or give up; the import's page ([`record`]) offers undo while it is still
+//! possible.
+
+mod record;
+
+pub use record::{done, undo};
 
 use askama::Template;
 use poem::{
@@ -20,7 +25,7 @@ use crate::{
     },
     web::{
         Layout, format,
-        messages::{FieldErrors, message},
+        messages::message,
         page_with_status, see_other,
         session::{CsrfForm, CsrfUpload, WebCaller, state},
         views::staff::{may_change, require_staff},
@@ -301,112 +306,5 @@ pub async fn decide(
             };
             preview_page(req, &who, &id, notice, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "office/import_done.html")]
-struct ImportPage {
-    layout: Layout,
-    title: &'static str,
-    id: String,
-    at: String,
-    by: String,
-    created: i32,
-    updated: i32,
-    undone: String,
-    people: Vec<(i32, String)>,
-    may_undo: bool,
-    undo_possible: bool,
-    notice: &'static str,
-    error: &'static str,
-}
-
-#[derive(Deserialize)]
-pub struct ImportQuery {
-    done: Option<String>,
-}
-
-async fn import_page(
-    req: &Request,
-    who: &WebCaller,
-    id: &str,
-    notice: &'static str,
-    errors: FieldErrors,
-    status: StatusCode,
-) -> poem::Result<Response> {
-    require_staff(who)?;
-    let state = state(req)?;
-    let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
-    let view = import::view(db, &who.caller, id).await?;
-    page_with_status(
-        &ImportPage {
-            layout: Layout::signed_in(who, &account.username, "/people"),
-            title: "导入记录",
-            id: view.import.id.clone(),
-            at: format::date_time(view.import.created_at),
-            by: view.by.unwrap_or_default(),
-            created: view.import.created,
-            updated: view.import.updated,
-            undone: view
-                .import
-                .undone_at
-                .map(format::date_time)
-                .unwrap_or_default(),
-            people: view.people.into_iter().map(|p| (p.id, p.name)).collect(),
-            may_undo: view.may_undo && may_change(who),
-            undo_possible: view.undo_possible,
-            notice,
-            error: errors.get("import_id"),
-        },
-        status,
-    )
-}
-
-/// `GET /imports/:id`
-#[handler]
-pub async fn done(
-    req: &Request,
-    who: WebCaller,
-    Path(id): Path<String>,
-    Query(query): Query<ImportQuery>,
-) -> poem::Result<Response> {
-    let notice = match query.done.as_deref() {
-        Some("imported") => "导入完成。",
-        Some("undone") => "这次导入已撤销，导入的人员及其资格、安排已删除。",
-        _ => "",
-    };
-    import_page(
-        req,
-        &who,
-        &id,
-        notice,
-        FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-#[derive(Deserialize)]
-pub struct Nothing {}
-
-/// `POST /imports/:id/undo`
-#[handler]
-pub async fn undo(
-    req: &Request,
-    Path(id): Path<String>,
-    CsrfForm { who, .. }: CsrfForm<Nothing>,
-) -> poem::Result<Response> {
-    let state = state(req)?;
-    match import::undo(&state.db, &who.caller, &id).await {
-        Ok(()) => Ok(see_other(&format!("/imports/{id}?done=undone"))),
-        Err(err) => match FieldErrors::from_error(&err) {
-            Some(errors) => {
-                let status = err.status();
-                import_page(req, &who, &id, "", errors, status).await
-            }
-            None => Err(err.into()),
-        },
     }
 }

@@ -1,7 +1,5 @@
-//! The communities of a street as its office keeps them: each with its administrators in force
-//! (full- and part-time), instructors and volunteers, covered or not, how long a gap has lasted,
-//! and the day a covered one will lose its last administrator; a community's page with the people
-//! serving it, the history of its assignments, a form to assign someone and its QR poster.
+//! One community as its office keeps it: the people serving it, the history of its assignments,
+//! a form to assign someone of the street and its QR poster.
 
 use std::collections::HashMap;
 
@@ -13,10 +11,10 @@ use poem::{
 };
 use serde::Deserialize;
 
+use super::gap_words;
 use crate::{
     domain::{
         FieldViolation,
-        account::Role,
         person::{PersonStatus, QualificationKind, QualificationStatus},
         time::today,
     },
@@ -41,148 +39,6 @@ use crate::{
         },
     },
 };
-
-pub struct CommunityRow {
-    pub id: i32,
-    pub name: String,
-    pub street: String,
-    pub full_time: i64,
-    pub part_time: i64,
-    pub instructors: i64,
-    pub volunteers: i64,
-    pub covered: bool,
-    /// For an uncovered community: since when, and for how many days.
-    pub gap: String,
-    /// For a covered one: the first day without an administrator, when within the window.
-    pub at_risk: String,
-}
-
-#[derive(Template)]
-#[template(path = "office/communities.html")]
-struct CommunitiesPage {
-    layout: Layout,
-    title: &'static str,
-    heading: String,
-    covered: u64,
-    communities: u64,
-    percent: String,
-    rows: Vec<CommunityRow>,
-    at_risk_days: u32,
-    district: bool,
-    street_query: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    street_id: Option<String>,
-}
-
-fn gap_words(since: Option<chrono::NaiveDate>, days: Option<i64>) -> String {
-    match (since, days) {
-        (Some(since), Some(days)) => format!("自{}起空缺 {days} 天", format::date(since)),
-        _ => "从未安排文体管理员".to_owned(),
-    }
-}
-
-/// `/communities`: the street's communities (the district's for the bureau and auditors, or one
-/// street's with `?street_id=`), the uncovered ones first.
-#[handler]
-pub async fn list(
-    req: &Request,
-    who: WebCaller,
-    Query(query): Query<ListQuery>,
-) -> poem::Result<Response> {
-    require_staff(&who)?;
-    let state = state(req)?;
-    let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
-    let street_id = query
-        .street_id
-        .as_deref()
-        .and_then(|s| s.trim().parse::<i32>().ok());
-    let day = today();
-    let audit = coverage::audit(db, &who.caller, day, street_id).await?;
-    let gaps: HashMap<i32, String> = coverage::gaps(db, &who.caller, day, street_id)
-        .await?
-        .into_iter()
-        .map(|g| (g.community.id, gap_words(g.uncovered_since, g.days)))
-        .collect();
-    let risks: HashMap<i32, String> = coverage::at_risk(db, &who.caller, AT_RISK_DAYS, street_id)
-        .await?
-        .into_iter()
-        .map(|r| {
-            (
-                r.community.id,
-                format!(
-                    "{}起无人（还剩 {} 天）",
-                    format::date(r.uncovered_from),
-                    r.days_left
-                ),
-            )
-        })
-        .collect();
-    let streets: HashMap<i32, String> = audit
-        .streets
-        .iter()
-        .map(|s| (s.id, s.name.clone()))
-        .collect();
-    let mut rows: Vec<CommunityRow> = audit
-        .communities
-        .iter()
-        .map(|c| CommunityRow {
-            id: c.id,
-            name: c.name.clone(),
-            street: streets.get(&c.street_id).cloned().unwrap_or_default(),
-            full_time: c.administrators_full_time,
-            part_time: c.administrators_part_time,
-            instructors: c.instructors,
-            volunteers: c.volunteers,
-            covered: c.covered,
-            gap: gaps.get(&c.id).cloned().unwrap_or_default(),
-            at_risk: risks.get(&c.id).cloned().unwrap_or_default(),
-        })
-        .collect();
-    // Uncovered first, then those at risk, each in code order (the audit's order).
-    rows.sort_by_key(|r| (r.covered, r.at_risk.is_empty()));
-    let (covered, communities, heading) = match (street_id, who.caller.role) {
-        (Some(_), _) | (None, Role::StreetOfficer) => {
-            let id = street_id.or(who.caller.street_id).unwrap_or_default();
-            let street = audit.streets.iter().find(|s| s.id == id);
-            (
-                street.map_or(0, |s| s.totals.covered),
-                street.map_or(0, |s| s.totals.communities),
-                street.map(|s| s.name.clone()).unwrap_or_default(),
-            )
-        }
-        _ => (
-            audit.district.covered,
-            audit.district.communities,
-            "全区".to_owned(),
-        ),
-    };
-    let percent = if communities == 0 {
-        "100".to_owned()
-    } else {
-        format!("{:.1}", covered as f64 * 100.0 / communities as f64)
-    };
-    page_with_status(
-        &CommunitiesPage {
-            layout: Layout::signed_in(&who, &account.username, "/communities"),
-            title: "社区（村）",
-            heading,
-            covered,
-            communities,
-            percent,
-            rows,
-            at_risk_days: AT_RISK_DAYS,
-            district: street_id.is_none() && who.caller.role != Role::StreetOfficer,
-            street_query: street_id
-                .map(|s| format!("street_id={s}"))
-                .unwrap_or_default(),
-        },
-        StatusCode::OK,
-    )
-}
 
 pub struct ServingRow {
     pub assignment_id: i32,
@@ -505,44 +361,4 @@ pub async fn assign(
         Ok(_) => Ok(see_other(&format!("/communities/{id}?done=assigned"))),
         Err(err) => show_errors(req, &who, id, "assign".into(), form, err).await,
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ExportQuery {
-    format: Option<String>,
-    street_id: Option<String>,
-}
-
-/// `/communities/export?format=csv|xlsx`: today's coverage of the street (or the district, or
-/// one street for the district roles) as a file.
-#[handler]
-pub async fn export(
-    req: &Request,
-    who: WebCaller,
-    Query(query): Query<ExportQuery>,
-) -> poem::Result<Response> {
-    use poem::IntoResponse;
-
-    use crate::{
-        api::files::{ExportFile, ExportFormat},
-        services::coverage_export,
-    };
-    require_staff(&who)?;
-    let state = state(req)?;
-    let street_id = query
-        .street_id
-        .as_deref()
-        .and_then(|s| s.trim().parse::<i32>().ok());
-    let day = today();
-    let audit = coverage::audit(&state.db, &who.caller, day, street_id).await?;
-    let (bytes, format) = match query.format.as_deref() {
-        Some("csv") => (coverage_export::csv(&audit)?, ExportFormat::Csv),
-        _ => (coverage_export::xlsx(&audit)?, ExportFormat::Xlsx),
-    };
-    Ok(ExportFile {
-        bytes,
-        format,
-        name: format!("coverage-{day}"),
-    }
-    .into_response())
 }
