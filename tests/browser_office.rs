@@ -278,38 +278,9 @@ async fn an_officer_approves_three_sessions_at_once_and_rejects_one_with_a_note(
     let street = app.street_id("450203001").await;
     let officer = app.user("street_officer", Some(street)).await;
     let community = app.community_id("450203001001").await;
-    let person = app.person("覃小燕", "19800202", 71, street).await["id"]
-        .as_i64()
-        .unwrap();
-    app.qualify(
-        person,
-        json!({"kind": "fitness_volunteer", "certified_on": "2024-01-01"}),
-    )
-    .await;
-    let day = (chrono::Utc::now() + chrono::TimeDelta::hours(8) - chrono::TimeDelta::days(2))
-        .date_naive();
-    let mut ids = Vec::new();
-    for n in 0..4u32 {
-        let body = json!({
-            "community_id": community,
-            "started_at": format!("{day}T{:02}:00:00+08:00", 6 + n),
-            "ended_at": format!("{day}T{:02}:30:00+08:00", 6 + n),
-            "activity": "taichi",
-            "participants": 12,
-            "description": "晨练太极拳",
-            "person_id": person,
-        });
-        let reply = app
-            .send_json(
-                &app.admin_token,
-                reqwest::Method::POST,
-                "/service-sessions",
-                body,
-            )
-            .await;
-        assert_eq!(reply.status, 201, "{}", reply.text);
-        ids.push(reply.json["id"].as_i64().unwrap());
-    }
+    let (_, ids) = app
+        .volunteer_with_pending_sessions(street, community, 4)
+        .await;
     at_desk(|browser| async move {
         sign_in(&app, &browser, &officer.username).await;
         assert_eq!(

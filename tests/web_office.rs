@@ -619,38 +619,10 @@ async fn members_are_refused_the_office_and_auditors_read_it_without_a_form_that
     );
 }
 
-/// A qualified volunteer of the street with `count` pending sessions in `community`, logged by
-/// the bureau on different hours two days ago; their ids.
+/// A qualified volunteer of the first street with `count` pending sessions in `community`.
 async fn pending_sessions(app: &TestApp, community: i64, count: u32) -> (i64, Vec<i64>) {
-    let street = app.street_id(STREET).await;
-    let person = app.person("覃小燕", "19800202", 71, street).await["id"]
-        .as_i64()
-        .unwrap();
-    app.qualify(
-        person,
-        json!({"kind": "fitness_volunteer", "certified_on": "2024-01-01"}),
-    )
-    .await;
-    let day = (chrono::Utc::now() + chrono::TimeDelta::hours(8) - chrono::TimeDelta::days(2))
-        .date_naive();
-    let mut ids = Vec::new();
-    for n in 0..count {
-        let body = json!({
-            "community_id": community,
-            "started_at": format!("{day}T{:02}:00:00+08:00", 6 + n),
-            "ended_at": format!("{day}T{:02}:45:00+08:00", 6 + n),
-            "activity": "square_dance",
-            "participants": 10 + n,
-            "description": "广场舞",
-            "person_id": person,
-        });
-        let reply = app
-            .send_json(&app.admin_token, Method::POST, "/service-sessions", body)
-            .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-        ids.push(reply.json["id"].as_i64().unwrap());
-    }
-    (person, ids)
+    app.volunteer_with_pending_sessions(app.street_id(STREET).await, community, count)
+        .await
 }
 
 #[tokio::test]

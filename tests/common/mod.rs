@@ -453,6 +453,45 @@ impl TestApp {
         reply.json
     }
 
+    /// A qualified volunteer 覃小燕 of `street` with `count` pending sessions in `community`,
+    /// logged by the bureau two days ago an hour apart (06:00-06:45, 07:00-07:45...); the person
+    /// and the sessions' ids, oldest first.
+    pub async fn volunteer_with_pending_sessions(
+        &self,
+        street: i64,
+        community: i64,
+        count: u32,
+    ) -> (i64, Vec<i64>) {
+        let person = self.person("覃小燕", "19800202", 71, street).await["id"]
+            .as_i64()
+            .unwrap();
+        self.qualify(
+            person,
+            json!({"kind": "fitness_volunteer", "certified_on": "2024-01-01"}),
+        )
+        .await;
+        let day = (chrono::Utc::now() + chrono::TimeDelta::hours(8) - chrono::TimeDelta::days(2))
+            .date_naive();
+        let mut ids = Vec::new();
+        for n in 0..count {
+            let body = json!({
+                "community_id": community,
+                "started_at": format!("{day}T{:02}:00:00+08:00", 6 + n),
+                "ended_at": format!("{day}T{:02}:45:00+08:00", 6 + n),
+                "activity": "square_dance",
+                "participants": 10 + n,
+                "description": "广场舞",
+                "person_id": person,
+            });
+            let reply = self
+                .send_json(&self.admin_token, Method::POST, "/service-sessions", body)
+                .await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+            ids.push(reply.json["id"].as_i64().unwrap());
+        }
+        (person, ids)
+    }
+
     /// The id of the community with this code.
     pub async fn community_id(&self, code: &str) -> i64 {
         let found = self.get_ok(&format!("/communities?q={code}")).await;

@@ -86,6 +86,39 @@ pub fn correction_status(status: &str) -> &'static str {
     }
 }
 
+/// A session's community and activity by their names.
+pub async fn place_and_activity(
+    db: &sea_orm::DatabaseConnection,
+    session: &crate::entities::service_session::Model,
+) -> Result<(String, String), AppError> {
+    let community = regions::community_names(db, &[session.community_id])
+        .await?
+        .remove(&session.community_id)
+        .unwrap_or_default();
+    let activity = sport_items::names(db)
+        .await?
+        .remove(&session.activity)
+        .unwrap_or_else(|| session.activity.clone());
+    Ok((community, activity))
+}
+
+/// A session's history as its pages show it.
+pub async fn history_rows(
+    db: &sea_orm::DatabaseConnection,
+    caller: &crate::auth::Caller,
+    id: i32,
+) -> Result<Vec<HistoryRow>, AppError> {
+    Ok(service_sessions::history(db, caller, id)
+        .await?
+        .into_iter()
+        .map(|h| HistoryRow {
+            when: format::date_time(h.changed_at),
+            action: action_name(&h.action),
+            reason: h.reason.unwrap_or_default(),
+        })
+        .collect())
+}
+
 async fn render(
     req: &Request,
     who: &WebCaller,
@@ -102,23 +135,8 @@ async fn render(
         return Err(AppError::not_found("service_session", id).into());
     }
     let account = auth::me(db, &who.caller).await?;
-    let community = regions::community_names(db, &[session.community_id])
-        .await?
-        .remove(&session.community_id)
-        .unwrap_or_default();
-    let activity = sport_items::names(db)
-        .await?
-        .remove(&session.activity)
-        .unwrap_or_else(|| session.activity.clone());
-    let history = service_sessions::history(db, &who.caller, id)
-        .await?
-        .into_iter()
-        .map(|h| HistoryRow {
-            when: format::date_time(h.changed_at),
-            action: action_name(&h.action),
-            reason: h.reason.unwrap_or_default(),
-        })
-        .collect();
+    let (community, activity) = place_and_activity(db, &session).await?;
+    let history = history_rows(db, &who.caller, id).await?;
     let corrections = service_sessions::corrections_of(db, &who.caller, id)
         .await?
         .into_iter()

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::{
     domain::{hours::hours, person::SessionStatus, time},
-    services::{auth, people, regions, service_sessions, service_sessions::Decision, sport_items},
+    services::{auth, people, service_sessions, service_sessions::Decision},
     web::{
         Layout, format,
         messages::FieldErrors,
@@ -15,17 +15,11 @@ use crate::{
         session::{CsrfForm, WebCaller, state},
         views::{
             home::status_name,
-            session_detail::{action_name, correction_status},
+            session_detail::{HistoryRow, correction_status, history_rows, place_and_activity},
             staff::{may_change, require_staff},
         },
     },
 };
-
-pub struct HistoryLine {
-    pub when: String,
-    pub action: &'static str,
-    pub reason: String,
-}
 
 pub struct CorrectionItem {
     pub id: i32,
@@ -58,7 +52,7 @@ struct SessionPage {
     review_note: String,
     needs_attention: bool,
     reviewable: bool,
-    history: Vec<HistoryLine>,
+    history: Vec<HistoryRow>,
     corrections: Vec<CorrectionItem>,
     may_change: bool,
     form: String,
@@ -115,23 +109,8 @@ async fn render(
         .await?
         .remove(&session.person_id)
         .unwrap_or_default();
-    let community = regions::community_names(db, &[session.community_id])
-        .await?
-        .remove(&session.community_id)
-        .unwrap_or_default();
-    let activity = sport_items::names(db)
-        .await?
-        .remove(&session.activity)
-        .unwrap_or_else(|| session.activity.clone());
-    let history = service_sessions::history(db, &who.caller, id)
-        .await?
-        .into_iter()
-        .map(|h| HistoryLine {
-            when: format::date_time(h.changed_at),
-            action: action_name(&h.action),
-            reason: h.reason.unwrap_or_default(),
-        })
-        .collect();
+    let (community, activity) = place_and_activity(db, &session).await?;
+    let history = history_rows(db, &who.caller, id).await?;
     let corrections = service_sessions::corrections_of(db, &who.caller, id)
         .await?
         .into_iter()
