@@ -637,6 +637,23 @@ async fn an_officer_approves_several_sessions_at_once_and_rejects_one_with_a_not
     let first = queue.text.find(&format!("pick-{}", ids[0])).unwrap();
     let last = queue.text.find(&format!("pick-{}", ids[3])).unwrap();
     assert!(first < last, "oldest first");
+    // Only the flagged ones, counted and paged as such (a check-in closed at its 12th hour).
+    {
+        use fitreg::entities::service_session;
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        service_session::Entity::update(service_session::ActiveModel {
+            id: Set(ids[3] as i32),
+            needs_attention: Set(true),
+            ..Default::default()
+        })
+        .exec(&app.db)
+        .await
+        .unwrap();
+    }
+    let flagged = office.get("/review?attention=1").await;
+    assert!(flagged.text.contains("待审核 1 条"), "{}", flagged.text);
+    assert!(flagged.text.contains(&format!("pick-{}", ids[3])));
+    assert!(!flagged.text.contains(&format!("pick-{}", ids[0])));
     let csrf = queue.csrf();
     let (a, b, c, d) = (
         ids[0].to_string(),

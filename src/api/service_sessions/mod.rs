@@ -120,6 +120,7 @@ impl ServiceSessionsApi {
             source: source.0,
             from: super::params::instant("from", from.0)?,
             to: super::params::instant("to", to.0)?,
+            needs_attention: None,
             oldest_first: false,
         };
         let paged = service_sessions::list(

@@ -55,6 +55,8 @@ pub struct SessionFilter {
     pub source: Option<SessionSource>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// Only sessions flagged for a closer look (a check-in closed at its 12th hour).
+    pub needs_attention: Option<bool>,
     /// Oldest first (the review queue) instead of newest first.
     pub oldest_first: bool,
 }

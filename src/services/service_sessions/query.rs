@@ -61,6 +61,9 @@ pub async fn list(
     if let Some(source) = filter.source {
         select = select.filter(service_session::Column::Source.eq(source.as_str()));
     }
+    if let Some(flagged) = filter.needs_attention {
+        select = select.filter(service_session::Column::NeedsAttention.eq(flagged));
+    }
     if let Some(from) = filter.from {
         select = select.filter(service_session::Column::StartedAt.gte(from));
     }

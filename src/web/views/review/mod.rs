@@ -97,6 +97,7 @@ pub async fn queue(
         .as_deref()
         .and_then(|c| c.trim().parse::<i32>().ok());
     let (from, to) = (day(query.from.as_deref()), day(query.to.as_deref()));
+    let attention = query.attention.is_some_and(|a| !a.is_empty());
     let filter = SessionFilter {
         community_id,
         // An officer reviews what was held in its street's communities.
@@ -107,10 +108,10 @@ pub async fn queue(
         status: Some(SessionStatus::Pending),
         from: from.map(time::start_of_day),
         to: to.map(|d| time::start_of_day(d + chrono::TimeDelta::days(1))),
+        needs_attention: attention.then_some(true),
         oldest_first: true,
         ..Default::default()
     };
-    let attention = query.attention.is_some_and(|a| !a.is_empty());
     let page_no = page_number(query.page.as_deref());
     let found = service_sessions::list(
         db,
@@ -122,11 +123,7 @@ pub async fn queue(
         },
     )
     .await?;
-    let items: Vec<_> = found
-        .items
-        .into_iter()
-        .filter(|s| !attention || s.needs_attention)
-        .collect();
+    let items = found.items;
     let sessions = rows_of(db, &items).await?;
     let mut person_ids: Vec<i32> = items.iter().map(|s| s.person_id).collect();
     let corrections = service_sessions::pending_corrections(db, &who.caller, 100).await?;
