@@ -113,7 +113,7 @@ async fn login_sets_a_lax_http_only_cookie_and_lands_each_role_at_home() {
     )
     .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(page.location(), "/desk");
+    assert_eq!(page.location(), "/coverage");
     let cookie = page.headers[header::SET_COOKIE].to_str().unwrap();
     assert!(cookie.starts_with("fitreg_session="), "{cookie}");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {

@@ -33,7 +33,7 @@ pub const PAGE_POLICY: &str = "default-src 'self'; img-src 'self' data:; base-ur
 
 /// The routes of the UI; anything else below `/` that is not the API is a Chinese 404 page.
 pub fn routes() -> impl Endpoint<Output = Response> {
-    Route::new()
+    let route = Route::new()
         .at("/", get(views::home::root))
         .at("/me", get(views::home::member_home))
         .at("/desk", get(views::home::desk))
@@ -128,20 +128,6 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/people/:id/account/invitation",
             poem::post(views::people::account::resend),
         )
-        .at("/courses", get(views::courses::list))
-        .at("/courses/:id", get(views::courses::detail::detail))
-        .at(
-            "/courses/:id/enrollments",
-            poem::post(views::courses::seats::enrol),
-        )
-        .at(
-            "/courses/:id/enrollments/:person_id/withdraw",
-            poem::post(views::courses::seats::withdraw),
-        )
-        .at(
-            "/courses/:id/sign-in-sheet",
-            get(views::courses::seats::sign_in_sheet),
-        )
         .at("/communities", get(views::communities::list))
         .at("/communities/export", get(views::communities::export))
         .at("/communities/:id", get(views::communities::detail))
@@ -174,9 +160,13 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/account/password",
             get(views::auth::password_page).post(views::auth::change_password),
         )
-        .at("/assets/:version/*name", get(assets::serve))
-        .around(html_errors)
-        .with(CookieJarManager::new())
+        .at("/assets/:version/*name", get(assets::serve));
+    // Each area of the bureau's work adds its own pages.
+    let route = views::courses::routes(route);
+    let route = views::dashboard::routes(route);
+    let route = views::oversight::routes(route);
+    let route = views::careers::routes(route);
+    route.around(html_errors).with(CookieJarManager::new())
 }
 
 /// The frame every page shares: who is signed in, and the navigation their role may use.
@@ -225,12 +215,23 @@ impl Layout {
                 ("/me/training", "培训与晋级"),
                 ("/account/password", "修改密码"),
             ],
-            Role::StreetOfficer | Role::BureauAdmin | Role::Auditor => &[
+            Role::StreetOfficer => &[
                 ("/desk", "工作台"),
                 ("/people", "人员"),
                 ("/communities", "社区（村）"),
                 ("/review", "审核"),
                 ("/courses", "培训"),
+                ("/careers", "注册与晋级"),
+                ("/account/password", "修改密码"),
+            ],
+            Role::BureauAdmin | Role::Auditor => &[
+                ("/coverage", "覆盖总览"),
+                ("/people", "人员"),
+                ("/communities", "社区（村）"),
+                ("/review", "审核"),
+                ("/courses", "培训"),
+                ("/careers", "注册与晋级"),
+                ("/admin", "系统管理"),
                 ("/account/password", "修改密码"),
             ],
         };
@@ -261,7 +262,8 @@ impl Layout {
 pub fn home_of(role: Role) -> &'static str {
     match role {
         Role::Member => "/me",
-        _ => "/desk",
+        Role::StreetOfficer => "/desk",
+        Role::BureauAdmin | Role::Auditor => "/coverage",
     }
 }
 

@@ -7,7 +7,7 @@ pub mod detail;
 pub mod seats;
 
 use askama::Template;
-use poem::{Request, Response, handler};
+use poem::{Request, Response, Route, get, handler, post};
 
 use crate::{
     domain::{
@@ -25,6 +25,19 @@ use crate::{
         views::{staff::require_staff, training::grade_name},
     },
 };
+
+/// The pages of the courses.
+pub fn routes(route: Route) -> Route {
+    route
+        .at("/courses", get(list))
+        .at("/courses/:id", get(detail::detail))
+        .at("/courses/:id/enrollments", post(seats::enrol))
+        .at(
+            "/courses/:id/enrollments/:person_id/withdraw",
+            post(seats::withdraw),
+        )
+        .at("/courses/:id/sign-in-sheet", get(seats::sign_in_sheet))
+}
 
 /// The most courses each part of the list shows.
 const MOST: u64 = 200;
