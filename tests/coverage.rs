@@ -6,57 +6,6 @@ use common::{TestApp, smtp::SmtpServer, spawn_app, spawn_app_with_smtp};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// Enrols a person with a qualification of `kind` and assigns them to `community` from `from`
-/// until `until` (exclusive); returns the assignment id.
-async fn serve(
-    app: &TestApp,
-    seq: u16,
-    kind: &str,
-    employment: Option<&str>,
-    community: i64,
-    from: &str,
-    until: Option<&str>,
-) -> i64 {
-    let street = app.street_id("450203001").await;
-    let person = app
-        .person(&format!("人员{seq}"), "19800101", seq, street)
-        .await;
-    let pid = person["id"].as_i64().unwrap();
-    let mut qualification = json!({"kind": kind, "certified_on": "2024-01-01"});
-    if let Some(employment) = employment {
-        qualification["employment"] = json!(employment);
-    }
-    if kind == "social_sports_instructor" {
-        // A grade granted by the city is recorded without the district's eligibility rule.
-        qualification["grade"] = json!("second");
-        qualification["issued_by"] = json!("柳州市体育局");
-        qualification["certificate_no"] = json!(format!("LZ-{seq}"));
-    }
-    app.qualify(pid, qualification).await;
-    let made = app
-        .send_json(
-            &app.admin_token,
-            Method::POST,
-            "/assignments",
-            json!({"person_id": pid, "community_id": community, "role": kind, "starts_on": from}),
-        )
-        .await;
-    assert_eq!(made.status, 201, "{}", made.text);
-    let id = made.json["id"].as_i64().unwrap();
-    if let Some(until) = until {
-        let ended = app
-            .send_json(
-                &app.admin_token,
-                Method::POST,
-                &format!("/assignments/{id}/end"),
-                json!({"ends_on": until, "reason": "任期结束"}),
-            )
-            .await;
-        assert_eq!(ended.status, 200, "{}", ended.text);
-    }
-    id
-}
-
 fn community(report: &Value, id: i64) -> &Value {
     report["communities"]
         .as_array()
@@ -76,8 +25,7 @@ async fn history(app: &TestApp) -> History {
     let c1 = app.community_id("450203001001").await;
     let c2 = app.community_id("450203001002").await;
     let c3 = app.community_id("450203001003").await;
-    serve(
-        app,
+    app.serving(
         1,
         "community_sports_administrator",
         Some("full_time"),
@@ -86,8 +34,7 @@ async fn history(app: &TestApp) -> History {
         Some("2025-03-01"),
     )
     .await;
-    serve(
-        app,
+    app.serving(
         3,
         "community_sports_administrator",
         Some("part_time"),
@@ -96,8 +43,7 @@ async fn history(app: &TestApp) -> History {
         None,
     )
     .await;
-    serve(
-        app,
+    app.serving(
         5,
         "community_sports_administrator",
         Some("full_time"),
@@ -106,17 +52,10 @@ async fn history(app: &TestApp) -> History {
         Some("2025-02-20"),
     )
     .await;
-    serve(
-        app,
-        7,
-        "social_sports_instructor",
-        None,
-        c1,
-        "2025-01-01",
-        None,
-    )
-    .await;
-    serve(app, 9, "fitness_volunteer", None, c1, "2025-01-01", None).await;
+    app.serving(7, "social_sports_instructor", None, c1, "2025-01-01", None)
+        .await;
+    app.serving(9, "fitness_volunteer", None, c1, "2025-01-01", None)
+        .await;
     History { c1, c2, c3 }
 }
 
@@ -274,8 +213,7 @@ async fn gaps_tell_since_when_and_at_risk_looks_ahead() {
         0
     );
     // A successor starting that day removes the risk.
-    serve(
-        &app,
+    app.serving(
         11,
         "community_sports_administrator",
         Some("part_time"),

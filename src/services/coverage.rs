@@ -18,7 +18,7 @@ use crate::{
     error::AppError,
 };
 
-const ADMINISTRATOR: &str = "community_sports_administrator";
+pub(crate) const ADMINISTRATOR: &str = "community_sports_administrator";
 
 /// One community on the audited day.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -48,12 +48,17 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn of<'a>(communities: impl Iterator<Item = &'a CommunityCoverage>) -> Self {
+    pub(crate) fn of<'a>(communities: impl Iterator<Item = &'a CommunityCoverage>) -> Self {
         let (mut all, mut covered) = (0u64, 0u64);
         for c in communities {
             all += 1;
             covered += u64::from(c.covered);
         }
+        Self::counted(all, covered)
+    }
+
+    /// The totals of `covered` communities out of `all`.
+    pub(crate) fn counted(all: u64, covered: u64) -> Self {
         Self {
             communities: all,
             covered,
@@ -84,7 +89,10 @@ pub struct Coverage {
 }
 
 /// The street the caller may audit: officers their own, the bureau and auditors any or all.
-fn audited_street(caller: &Caller, street_id: Option<i32>) -> Result<Option<i32>, AppError> {
+pub(crate) fn audited_street(
+    caller: &Caller,
+    street_id: Option<i32>,
+) -> Result<Option<i32>, AppError> {
     match caller.role {
         Role::BureauAdmin | Role::Auditor => Ok(street_id),
         Role::StreetOfficer => match street_id {
@@ -100,7 +108,7 @@ fn audited_street(caller: &Caller, street_id: Option<i32>) -> Result<Option<i32>
 }
 
 /// Rewrites `?` placeholders for PostgreSQL (`$1`, `$2` ...).
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = match backend {
         DbBackend::Postgres => {
             let mut out = String::with_capacity(sql.len() + 8);
@@ -269,6 +277,13 @@ pub async fn gaps(
     street_id: Option<i32>,
 ) -> Result<Vec<Gap>, AppError> {
     let coverage = audit(db, caller, as_of, street_id).await?;
+    gaps_in(db, &coverage).await
+}
+
+/// The gaps of an audit already made: its uncovered communities, each with the day its last
+/// administrator left.
+pub async fn gaps_in(db: &impl ConnectionTrait, coverage: &Coverage) -> Result<Vec<Gap>, AppError> {
+    let as_of = coverage.as_of;
     let sql = "SELECT community_id, MAX(ends_on) FROM assignment \
                WHERE role = ? AND ends_on IS NOT NULL AND ends_on <= ? GROUP BY community_id";
     let rows = db
@@ -284,14 +299,14 @@ pub async fn gaps(
     }
     Ok(coverage
         .communities
-        .into_iter()
+        .iter()
         .filter(|c| !c.covered)
         .map(|community| {
             let uncovered_since = last_ended.get(&community.id).copied();
             Gap {
                 days: uncovered_since.map(|since| (as_of - since).num_days()),
                 uncovered_since,
-                community,
+                community: community.clone(),
             }
         })
         .collect())
@@ -312,9 +327,19 @@ pub async fn at_risk(
     within_days: u32,
     street_id: Option<i32>,
 ) -> Result<Vec<AtRisk>, AppError> {
-    let day = today();
+    let coverage = audit(db, caller, today(), street_id).await?;
+    at_risk_in(db, &coverage, within_days).await
+}
+
+/// The communities of an audit already made that were covered on its day and would not be
+/// within `within_days` after it.
+pub async fn at_risk_in(
+    db: &impl ConnectionTrait,
+    coverage: &Coverage,
+    within_days: u32,
+) -> Result<Vec<AtRisk>, AppError> {
+    let day = coverage.as_of;
     let horizon = day + TimeDelta::days(i64::from(within_days));
-    let coverage = audit(db, caller, day, street_id).await?;
     let sql = "SELECT community_id, starts_on, ends_on FROM assignment \
                WHERE role = ? AND (ends_on IS NULL OR ends_on > ?) AND starts_on <= ?";
     let rows = db
@@ -332,13 +357,13 @@ pub async fn at_risk(
             .push((row.try_get_by_index(1)?, row.try_get_by_index(2)?));
     }
     let mut risks = Vec::new();
-    for community in coverage.communities.into_iter().filter(|c| c.covered) {
+    for community in coverage.communities.iter().filter(|c| c.covered) {
         let terms = terms.remove(&community.id).unwrap_or_default();
         if let Some(uncovered_from) = first_uncovered_day(&terms, day, horizon) {
             risks.push(AtRisk {
                 days_left: (uncovered_from - day).num_days(),
                 uncovered_from,
-                community,
+                community: community.clone(),
             });
         }
     }

@@ -3,6 +3,7 @@
 
 use super::{
     coverage::{CommunityCoverage, Coverage, Totals},
+    coverage_trend::Trend,
     spreadsheet::{self, Sheet},
 };
 use crate::error::AppError;
@@ -101,6 +102,11 @@ pub fn csv(coverage: &Coverage) -> Result<Vec<u8>, AppError> {
 
 /// A workbook with a sheet per level; the level column is the sheet.
 pub fn xlsx(coverage: &Coverage) -> Result<Vec<u8>, AppError> {
+    xlsx_with_trend(coverage, None)
+}
+
+/// The same workbook, with the trend of the month ends as a last sheet when given.
+pub fn xlsx_with_trend(coverage: &Coverage, trend: Option<&Trend>) -> Result<Vec<u8>, AppError> {
     let all = rows(coverage);
     let per_level: Vec<(&str, Vec<Vec<String>>)> = [
         ("district", "全区"),
@@ -117,7 +123,7 @@ pub fn xlsx(coverage: &Coverage) -> Result<Vec<u8>, AppError> {
         (title, rows)
     })
     .collect();
-    let sheets: Vec<Sheet<'_, Vec<String>>> = per_level
+    let mut sheets: Vec<Sheet<'_, Vec<String>>> = per_level
         .iter()
         .map(|(name, rows)| Sheet {
             name,
@@ -125,7 +131,56 @@ pub fn xlsx(coverage: &Coverage) -> Result<Vec<u8>, AppError> {
             rows,
         })
         .collect();
+    let trend_rows: Vec<Vec<String>> = trend
+        .map(|t| trend_rows(t).into_iter().map(Vec::from).collect())
+        .unwrap_or_default();
+    if trend.is_some() {
+        sheets.push(Sheet {
+            name: "月度趋势",
+            headers: &TREND_HEADERS,
+            rows: &trend_rows,
+        });
+    }
     spreadsheet::xlsx(&sheets)
+}
+
+pub const TREND_HEADERS: [&str; 6] = [
+    "月末日期",
+    "范围",
+    "代码",
+    "社区（村）数",
+    "已配备数",
+    "配备率",
+];
+
+/// The trend, a row per month end and level: the district (or the street alone), then each
+/// street.
+pub fn trend_rows(trend: &Trend) -> Vec<[String; 6]> {
+    let mut rows = Vec::new();
+    for point in &trend.points {
+        let day = point.day.to_string();
+        if trend.streets.len() != 1 {
+            rows.push([
+                day.clone(),
+                "全区".into(),
+                String::new(),
+                point.district.communities.to_string(),
+                point.district.covered.to_string(),
+                ratio(&point.district),
+            ]);
+        }
+        for (street, totals) in trend.streets.iter().zip(&point.streets) {
+            rows.push([
+                day.clone(),
+                street.name.clone(),
+                street.code.clone(),
+                totals.communities.to_string(),
+                totals.covered.to_string(),
+                ratio(totals),
+            ]);
+        }
+    }
+    rows
 }
 
 /// A plain-text table for the terminal.

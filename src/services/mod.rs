@@ -12,6 +12,7 @@ pub mod courses;
 pub mod coverage;
 pub mod coverage_alerts;
 pub mod coverage_export;
+pub mod coverage_trend;
 pub mod eligibility;
 pub mod enrollment_export;
 pub mod enrollments;

@@ -492,6 +492,57 @@ impl TestApp {
         (person, ids)
     }
 
+    /// Enrols a person with a qualification of `kind` and assigns them to `community` from `from`
+    /// until `until` (exclusive); returns the assignment id.
+    pub async fn serving(
+        &self,
+        seq: u16,
+        kind: &str,
+        employment: Option<&str>,
+        community: i64,
+        from: &str,
+        until: Option<&str>,
+    ) -> i64 {
+        let street = self.street_id("450203001").await;
+        let person = self
+            .person(&format!("人员{seq}"), "19800101", seq, street)
+            .await;
+        let pid = person["id"].as_i64().unwrap();
+        let mut qualification = json!({"kind": kind, "certified_on": "2024-01-01"});
+        if let Some(employment) = employment {
+            qualification["employment"] = json!(employment);
+        }
+        if kind == "social_sports_instructor" {
+            // A grade granted by the city is recorded without the district's eligibility rule.
+            qualification["grade"] = json!("second");
+            qualification["issued_by"] = json!("柳州市体育局");
+            qualification["certificate_no"] = json!(format!("LZ-{seq}"));
+        }
+        self.qualify(pid, qualification).await;
+        let made = self
+            .send_json(
+                &self.admin_token,
+                Method::POST,
+                "/assignments",
+                json!({"person_id": pid, "community_id": community, "role": kind, "starts_on": from}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.text);
+        let id = made.json["id"].as_i64().unwrap();
+        if let Some(until) = until {
+            let ended = self
+                .send_json(
+                    &self.admin_token,
+                    Method::POST,
+                    &format!("/assignments/{id}/end"),
+                    json!({"ends_on": until, "reason": "任期结束"}),
+                )
+                .await;
+            assert_eq!(ended.status, 200, "{}", ended.text);
+        }
+        id
+    }
+
     /// The id of the community with this code.
     pub async fn community_id(&self, code: &str) -> i64 {
         let found = self.get_ok(&format!("/communities?q={code}")).await;
