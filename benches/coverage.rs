@@ -3,6 +3,10 @@
 //! SQLite in release; it reports the same on PostgreSQL when `FITREG_BENCH_POSTGRES_URL` (or
 //! `FITREG_TEST_POSTGRES_URL`) names a server.
 //!
+//! Then, through the whole HTTP stack in process, the bureau's dashboard (`GET /coverage`: the
+//! audit, its gaps and risks, the 24-month trend, rendered) against the coverage API's own answer
+//! for the same day (`GET /api/v1/coverage`); target: the dashboard within 2x of the API.
+//!
 //! Run with `cargo bench --bench coverage [-- REGIONS_DIR]`; the regions default to
 //! `tests/data/guangxi` (a copy of `../shared/data/guangxi`).
 
@@ -10,7 +14,9 @@ use std::{path::PathBuf, time::Instant};
 
 use chrono::{NaiveDate, TimeDelta, Utc};
 use fitreg::{
+    app::{AppState, build_app},
     auth::Caller,
+    config::Config,
     db,
     domain::{
         person::{Employment, Gender, PersonStatus, QualificationKind},
@@ -18,10 +24,12 @@ use fitreg::{
     },
     entities::{assignment, community, person},
     services::{
+        auth::bootstrap_admin,
         coverage,
         seed::{self, RegionSet},
     },
 };
+use poem::{Endpoint, Request, http::header};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, EntityTrait, QuerySelect};
 
 const PEOPLE: usize = 50_000;
@@ -144,6 +152,119 @@ async fn run(label: &str, url: &str, regions: &RegionSet) {
             }
         } else {
             ""
+        }
+    );
+    dashboard_against_api(label, &conn, url).await;
+}
+
+const PASSWORD: &str = "bench-password-1";
+
+fn config(url: &str) -> Config {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        config: Config,
+    }
+    let mut config = Args::parse_from(["fitreg"]).config;
+    config.database_url = url.to_owned();
+    config
+}
+
+/// One GET through the app, its body read whole: milliseconds and bytes.
+async fn timed_get(
+    app: &impl Endpoint<Output = poem::Response>,
+    uri: &str,
+    credential: (header::HeaderName, &str),
+) -> (f64, usize) {
+    let started = Instant::now();
+    let response = app
+        .call(
+            Request::builder()
+                .uri(uri.parse().expect("uri"))
+                .header(credential.0, credential.1)
+                .finish(),
+        )
+        .await
+        .expect("an answer");
+    assert!(
+        response.status().is_success(),
+        "{uri}: {}",
+        response.status()
+    );
+    let body = response.into_body().into_bytes().await.expect("body");
+    (started.elapsed().as_secs_f64() * 1000.0, body.len())
+}
+
+fn median(mut times: Vec<f64>) -> f64 {
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    times[times.len() / 2]
+}
+
+/// The dashboard against the coverage API, both as the bureau, for today.
+async fn dashboard_against_api(label: &str, conn: &sea_orm::DatabaseConnection, url: &str) {
+    let state = AppState::new(conn.clone(), config(url));
+    bootstrap_admin(conn, &state.hasher, Some(PASSWORD))
+        .await
+        .expect("bootstrap the bureau's account");
+    let app = build_app(state);
+    let login = app
+        .call(
+            Request::builder()
+                .method(poem::http::Method::POST)
+                .uri("/api/v1/auth/login".parse().unwrap())
+                .content_type("application/json")
+                .body(format!(r#"{{"username":"admin","password":"{PASSWORD}"}}"#)),
+        )
+        .await
+        .expect("login");
+    let body: serde_json::Value =
+        serde_json::from_slice(&login.into_body().into_bytes().await.unwrap()).unwrap();
+    let bearer = format!("Bearer {}", body["token"].as_str().expect("a token"));
+    let signed_in = app
+        .call(
+            Request::builder()
+                .method(poem::http::Method::POST)
+                .uri("/login".parse().unwrap())
+                .header("sec-fetch-site", "same-origin")
+                .content_type("application/x-www-form-urlencoded")
+                .body(format!("username=admin&password={PASSWORD}")),
+        )
+        .await
+        .expect("web login");
+    let cookie = signed_in
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let day = today();
+    let api_uri = format!("/api/v1/coverage?as_of={day}");
+    let page_uri = format!("/coverage?as_of={day}");
+    // One of each first, so neither pays for a cold cache.
+    timed_get(&app, &api_uri, (header::AUTHORIZATION, &bearer)).await;
+    timed_get(&app, &page_uri, (header::COOKIE, &cookie)).await;
+    let (mut api, mut page) = (Vec::new(), Vec::new());
+    let (mut api_bytes, mut page_bytes) = (0, 0);
+    for _ in 0..7 {
+        let (ms, bytes) = timed_get(&app, &api_uri, (header::AUTHORIZATION, &bearer)).await;
+        api.push(ms);
+        api_bytes = bytes;
+        let (ms, bytes) = timed_get(&app, &page_uri, (header::COOKIE, &cookie)).await;
+        page.push(ms);
+        page_bytes = bytes;
+    }
+    let (api, page) = (median(api), median(page));
+    let ratio = page / api;
+    println!(
+        "{label}: GET /api/v1/coverage median {api:.0} ms ({} KB); dashboard GET /coverage median {page:.0} ms ({} KB); ratio {ratio:.2}{}",
+        api_bytes / 1024,
+        page_bytes / 1024,
+        if ratio <= 2.0 {
+            " - within the 2x target"
+        } else {
+            " - OVER the 2x target"
         }
     );
 }

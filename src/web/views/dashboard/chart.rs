@@ -12,7 +12,7 @@ pub const MOST_LINES: usize = 12;
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 280.0;
 const LEFT: f64 = 44.0;
-const RIGHT: f64 = 12.0;
+const RIGHT: f64 = 36.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 36.0;
 
@@ -96,7 +96,7 @@ pub fn draw(trend: &Trend, district_label: &str) -> Chart {
         .points
         .iter()
         .enumerate()
-        .filter(|(n, _)| (count - 1 - n) % 3 == 0)
+        .filter(|(n, _)| (count - 1 - n).is_multiple_of(3))
         .map(|(n, p)| Tick {
             at: format!("{:.1}", x_of(n, count)),
             label: p.day.format("%Y-%m").to_string(),
