@@ -140,8 +140,23 @@ struct Token {
     csrf_token: String,
 }
 
+/// The forms an auditor may post: its own session and password. Every other form writes to the
+/// registry, which the inspection offices read and never change.
+const AUDITOR_FORMS: [&str; 2] = ["/logout", "/account/password"];
+
+/// An auditor's post to any other form is a 403 before its body is read, whatever it holds.
+fn refuse_readers(req: &Request, who: &WebCaller) -> poem::Result<()> {
+    if who.caller.role == crate::domain::account::Role::Auditor
+        && !AUDITOR_FORMS.contains(&req.uri().path())
+    {
+        return Err(AppError::Forbidden("检查账户只能查看，不能修改登记内容".into()).into());
+    }
+    Ok(())
+}
+
 /// A form posted by a signed-in person: from this site, with the session's secret. Anything else
-/// is a 403 before the handler runs, so nothing is written.
+/// is a 403 before the handler runs, so nothing is written; so is any form of an auditor's but
+/// its own logout and password.
 pub struct CsrfForm<T> {
     pub who: WebCaller,
     pub form: T,
@@ -151,6 +166,7 @@ impl<'a, T: DeserializeOwned> FromRequest<'a> for CsrfForm<T> {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
         check_same_origin(req)?;
         let who = WebCaller::from_request(req, body).await?;
+        refuse_readers(req, &who)?;
         let bytes = read_form(req, body).await?;
         let token: Token = serde_urlencoded::from_bytes(&bytes).unwrap_or(Token {
             csrf_token: String::new(),
@@ -182,6 +198,7 @@ impl<'a> FromRequest<'a> for CsrfUpload {
         use tokio::io::AsyncReadExt;
         check_same_origin(req)?;
         let who = WebCaller::from_request(req, body).await?;
+        refuse_readers(req, &who)?;
         let refused = |e: poem::error::ParseMultipartError| {
             AppError::bad_request("body", "body.invalid", format!("not a file upload: {e}"))
         };
