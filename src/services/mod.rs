@@ -28,6 +28,7 @@ pub mod policy;
 pub mod qualifications;
 pub mod query;
 pub mod regions;
+pub mod registration_list;
 pub mod registration_reminders;
 pub mod registrations;
 pub mod schedule;

@@ -127,6 +127,19 @@ pub fn message(code: &str) -> &'static str {
         "account.person_has_account" => "此人已经有账户了",
         "account.already_active" => "账户已激活，不需要再发邀请；忘记密码可在登录页找回",
         "account.disabled" => "账户已停用，不能发送邀请",
+        "registration.not_open" => {
+            "这一年度的注册还没有开始（每年 12 月 1 日起办理下一年度的注册）"
+        }
+        "year.out_of_range" => "年度超出可办理的范围",
+        "registration.override_note_required" => "破格批准须填写说明",
+        "registration.duplicate" => "此人这一年度的注册已经通过",
+        "registration.rule_still_unmet" => {
+            "这一年度的注册已按规则未通过，规则仍未满足；如需批准，请勾选破格批准并填写说明"
+        }
+        "community.code_invalid" => "代码应为 12 位数字，且以所属街道（乡镇）的 9 位代码开头",
+        "community.duplicate" => "这个代码的社区（村）已经存在",
+        "community.kind_required" => "无法从代码判断类型，请选择社区或村",
+        "community.confirm_required" => "请勾选确认后再停用",
         "text.control_character" | "body.control_character" | "text.bidi_control" => {
             "内容含有不可见的控制字符"
         }

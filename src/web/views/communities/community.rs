@@ -65,6 +65,14 @@ struct CommunityPage {
     name: String,
     street: String,
     active: bool,
+    code: String,
+    kind: &'static str,
+    population: String,
+    version: i32,
+    /// The bureau keeps the community (name, population, active).
+    admin: bool,
+    /// Assignments without an end, which deactivating ends.
+    open_assignments: usize,
     covered: bool,
     gap: String,
     at_risk: String,
@@ -96,6 +104,10 @@ pub async fn detail(
     let notice = match query.done.as_deref() {
         Some("assigned") => "已安排。",
         Some("ended") => "安排已结束。",
+        Some("created") => "社区（村）已添加。",
+        Some("saved") => "修改已保存。",
+        Some("deactivated") => "社区（村）已停用，在这里的安排已于今天结束。",
+        Some("reactivated") => "社区（村）已重新启用。",
         _ => "",
     };
     render(
@@ -232,6 +244,7 @@ async fn render(
         Vec::new()
     };
     let selected = |name: &str| typed.get(name).cloned().unwrap_or_default();
+    let open_assignments = held.items.iter().filter(|a| a.ends_on.is_none()).count();
     page_with_status(
         &CommunityPage {
             layout: Layout::signed_in(who, &account.username, "/communities"),
@@ -240,6 +253,15 @@ async fn render(
             name: community.name,
             street: street.name,
             active: community.active,
+            code: community.code,
+            kind: super::admin::kind_name(community.kind),
+            population: community
+                .population
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            version: community.version,
+            admin: who.caller.role == crate::domain::account::Role::BureauAdmin,
+            open_assignments,
             covered,
             gap,
             at_risk,

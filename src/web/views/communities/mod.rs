@@ -3,6 +3,7 @@
 //! and the day a covered one will lose its last administrator; a community's page with the people
 //! serving it, the history of its assignments, a form to assign someone and its QR poster.
 
+pub mod admin;
 mod community;
 
 pub use community::{assign, detail, show_errors};
@@ -15,11 +16,11 @@ use serde::Deserialize;
 
 use crate::{
     domain::{account::Role, time::today},
-    services::{auth, coverage, coverage_alerts::AT_RISK_DAYS},
+    services::{PageRequest, auth, coverage, coverage_alerts::AT_RISK_DAYS, regions},
     web::{
         Layout, format, page_with_status,
         session::{WebCaller, state},
-        views::staff::require_staff,
+        views::{people::choices, staff::require_staff},
     },
 };
 
@@ -51,11 +52,25 @@ struct CommunitiesPage {
     at_risk_days: u32,
     district: bool,
     street_query: String,
+    /// The district roles choose a street.
+    streets: Vec<crate::web::views::sessions::Choice>,
+    show_inactive: bool,
+    inactive: Vec<InactiveRow>,
+    may_add: bool,
+}
+
+/// A deactivated community, listed when asked.
+pub struct InactiveRow {
+    pub id: i32,
+    pub name: String,
+    pub street: String,
+    pub since: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     street_id: Option<String>,
+    inactive: Option<String>,
 }
 
 pub(super) fn gap_words(since: Option<chrono::NaiveDate>, days: Option<i64>) -> String {
@@ -77,10 +92,13 @@ pub async fn list(
     let state = state(req)?;
     let db = &state.db;
     let account = auth::me(db, &who.caller).await?;
+    let district_role = who.caller.role != Role::StreetOfficer;
     let street_id = query
         .street_id
         .as_deref()
-        .and_then(|s| s.trim().parse::<i32>().ok());
+        .and_then(|s| s.trim().parse::<i32>().ok())
+        .filter(|_| district_role);
+    let show_inactive = query.inactive.as_deref().is_some_and(|v| !v.is_empty());
     let day = today();
     let audit = coverage::audit(db, &who.caller, day, street_id).await?;
     let gaps: HashMap<i32, String> = coverage::gaps(db, &who.caller, day, street_id)
@@ -146,6 +164,26 @@ pub async fn list(
     } else {
         format!("{:.1}", covered as f64 * 100.0 / communities as f64)
     };
+    let inactive = if show_inactive {
+        inactive_rows(db, street_id.or(who.caller.street_id)).await?
+    } else {
+        Vec::new()
+    };
+    let streets = if district_role {
+        let all: Vec<(String, String)> = regions::list_streets(db, PageRequest::first(500))
+            .await?
+            .items
+            .into_iter()
+            .map(|s| (s.id.to_string(), s.name))
+            .collect();
+        choices(
+            "全区",
+            &all,
+            &street_id.map(|s| s.to_string()).unwrap_or_default(),
+        )
+    } else {
+        Vec::new()
+    };
     page_with_status(
         &CommunitiesPage {
             layout: Layout::signed_in(&who, &account.username, "/communities"),
@@ -160,9 +198,40 @@ pub async fn list(
             street_query: street_id
                 .map(|s| format!("street_id={s}"))
                 .unwrap_or_default(),
+            streets,
+            show_inactive,
+            inactive,
+            may_add: who.caller.role == Role::BureauAdmin,
         },
         StatusCode::OK,
     )
+}
+
+/// The deactivated communities of a street (or the district), with the day each stopped.
+async fn inactive_rows(
+    db: &sea_orm::DatabaseConnection,
+    street_id: Option<i32>,
+) -> Result<Vec<InactiveRow>, crate::error::AppError> {
+    let found = regions::list_communities(
+        db,
+        &regions::CommunityFilter {
+            street_id,
+            active: Some(false),
+            ..Default::default()
+        },
+        PageRequest::first(1000),
+    )
+    .await?;
+    Ok(found
+        .items
+        .into_iter()
+        .map(|(c, s)| InactiveRow {
+            id: c.id,
+            name: c.name,
+            street: s.name,
+            since: c.deactivated_on.map(format::date).unwrap_or_default(),
+        })
+        .collect())
 }
 
 #[derive(Debug, Default, Deserialize)]

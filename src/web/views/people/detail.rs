@@ -20,13 +20,13 @@ use crate::{
     domain::{
         hours::hours,
         id_number::mask,
-        person::{Grade, PersonStatus, QualificationStatus},
+        person::{Grade, PersonStatus},
         time::today,
     },
     error::AppError,
     services::{
-        PageRequest, assignments, auth, eligibility, people, people::PersonView, regions,
-        registrations, service_sessions, sport_items, training,
+        PageRequest, assignments, auth, people, people::PersonView, regions, service_sessions,
+        sport_items, training,
     },
     web::{
         Layout, format,
@@ -34,9 +34,11 @@ use crate::{
         page_with_status,
         session::{WebCaller, state},
         views::{
+            careers::person::{
+                self as careers, CareersSection, QualificationRow, qualification_rows,
+            },
             sessions::{Choice, Row, rows_of},
             staff::{code, may_change, require_staff},
-            training::{grade_name, requirement_name},
         },
     },
 };
@@ -66,20 +68,6 @@ impl Typed {
     }
 }
 
-pub struct QualificationRow {
-    pub id: i32,
-    pub version: i32,
-    pub kind: &'static str,
-    pub grade: String,
-    pub employment: &'static str,
-    pub certificate_no: String,
-    pub certified_on: String,
-    pub issued_by: String,
-    pub active: bool,
-    pub revoked: String,
-    pub grades_above: Vec<Choice>,
-}
-
 pub struct AssignmentRow {
     pub id: i32,
     pub community_id: i32,
@@ -88,13 +76,6 @@ pub struct AssignmentRow {
     pub starts_on: String,
     pub ends_on: String,
     pub end_reason: String,
-}
-
-pub struct RegistrationRow {
-    pub year: i32,
-    pub approved: bool,
-    pub reason: String,
-    pub note: String,
 }
 
 #[derive(Template)]
@@ -121,11 +102,8 @@ struct PersonPage {
     sessions_total: u64,
     training_total: String,
     courses: Vec<(String, String, String)>,
-    registrations: Vec<RegistrationRow>,
+    careers: CareersSection,
     member_account: AccountSection,
-    next_grade: String,
-    eligible: bool,
-    unmet: Vec<&'static str>,
     may_change: bool,
     kinds: Vec<Choice>,
     grades: Vec<Choice>,
@@ -152,6 +130,8 @@ fn notice_of(done: Option<&str>) -> &'static str {
         Some("status") => "人员状态已更改。",
         Some("invited") => "账户已开通，邀请邮件已发出。",
         Some("reinvited") => "新的邀请邮件已发出，之前的链接不再有效。",
+        Some("registration-approved") => "年度注册已通过。",
+        Some("registration-rejected") => "年度注册未通过，原因见下方年度注册表。",
         _ => "",
     }
 }
@@ -233,35 +213,17 @@ pub async fn render(
             )
         })
         .collect();
-    let registrations = registrations::list(db, &who.caller, id, PageRequest::first(20))
-        .await?
-        .items
-        .into_iter()
-        .map(|r| RegistrationRow {
-            year: r.year,
-            approved: r.status == crate::domain::careers::RegistrationStatus::Approved,
-            reason: r.reason,
-            note: r.note.unwrap_or_default(),
-        })
-        .collect();
-    let outlook = eligibility::outlook(db, &who.caller, id, None).await?;
-    let (next_grade, eligible, unmet) = match &outlook.judged {
-        Some(judged) => (
-            grade_name(judged.grade),
-            judged.eligible,
-            judged
-                .requirements
-                .iter()
-                .filter(|r| !r.met)
-                .map(|r| requirement_name(&r.name))
-                .collect(),
-        ),
-        None => (String::new(), false, Vec::new()),
-    };
     let street = regions::get_street(db, view.person.street_id).await?;
     let member_account = account::section(db, who, id).await?;
     let specialties = specialty_names(db, &view).await?;
     let qualifications = qualification_rows(&view);
+    let careers = careers::section(db, who, &view, &typed).await?;
+    // Officers record the district's own grade; higher ones are the bureau's to record.
+    let grades = if careers.may_record_grades {
+        grade_options()
+    } else {
+        vec![(code(Grade::Third), Grade::Third.chinese().to_owned())]
+    };
     let p = view.person;
     page_with_status(
         &PersonPage {
@@ -290,14 +252,11 @@ pub async fn render(
             sessions_total: latest.total,
             training_total: format::hours(hours(transcript.total_quarters)),
             courses,
-            registrations,
+            careers,
             member_account,
-            next_grade,
-            eligible,
-            unmet,
             may_change: may_change(who),
             kinds: choices("请选择", &kind_options(), typed.get("kind")),
-            grades: choices("（无）", &grade_options(), typed.get("grade")),
+            grades: choices("（无）", &grades, typed.get("grade")),
             communities: choices(
                 "请选择社区（村）",
                 &street_communities(db, who).await?,
@@ -331,47 +290,4 @@ async fn specialty_names(
         })
         .collect::<Vec<_>>()
         .join("、"))
-}
-
-fn qualification_rows(view: &PersonView) -> Vec<QualificationRow> {
-    view.qualifications
-        .iter()
-        .map(|q| {
-            let grades_above = match q.grade {
-                Some(held) => [Grade::Second, Grade::First, Grade::National]
-                    .into_iter()
-                    .filter(|g| *g > held)
-                    .map(|g| Choice {
-                        selected: false,
-                        value: code(g),
-                        label: g.chinese().to_owned(),
-                    })
-                    .collect(),
-                None => Vec::new(),
-            };
-            QualificationRow {
-                id: q.id,
-                version: q.version,
-                kind: q.kind.chinese(),
-                grade: q.grade.map(|g| g.chinese().to_owned()).unwrap_or_default(),
-                employment: q.employment.map_or("", |e| e.chinese()),
-                certificate_no: q.certificate_no.clone().unwrap_or_default(),
-                certified_on: format::date(q.certified_on),
-                issued_by: q.issued_by.clone().unwrap_or_default(),
-                active: q.status == QualificationStatus::Active,
-                revoked: match (&q.revoked_at, &q.revoke_reason) {
-                    (Some(at), reason) => format!(
-                        "{} 撤销{}",
-                        format::date(crate::domain::time::day_of(*at)),
-                        reason
-                            .as_deref()
-                            .map(|r| format!("：{r}"))
-                            .unwrap_or_default()
-                    ),
-                    _ => String::new(),
-                },
-                grades_above,
-            }
-        })
-        .collect()
 }
