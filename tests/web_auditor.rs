@@ -112,6 +112,7 @@ async fn the_auditor_opens_every_staff_page_and_finds_no_form_that_writes() {
         format!("/review/sessions/{}", r.session),
         "/courses".to_owned(),
         format!("/courses/{}", r.course),
+        "/careers".to_owned(),
         "/account/password".to_owned(),
     ];
     for path in &pages {
@@ -158,6 +159,11 @@ async fn every_write_route_refuses_the_auditor_and_changes_nothing() {
         "/imports/1/undo".to_owned(),
         "/review/corrections/1".to_owned(),
         "/me/check-in".to_owned(),
+        format!("/people/{}/registrations", r.person),
+        "/communities/new".to_owned(),
+        format!("/communities/{}/edit", r.community),
+        format!("/communities/{}/deactivate", r.community),
+        format!("/communities/{}/reactivate", r.community),
     ];
     for path in &routes {
         let page = session
