@@ -127,6 +127,12 @@ pub fn message(code: &str) -> &'static str {
         "account.person_has_account" => "此人已经有账户了",
         "account.already_active" => "账户已激活，不需要再发邀请；忘记密码可在登录页找回",
         "account.disabled" => "账户已停用，不能发送邀请",
+        "account.last_bureau_admin" => "区里至少要保留一个正常使用的区文体新局管理员账户",
+        "account.street_not_allowed" => "只有街道（乡镇）工作人员的账户属于街道，请不要选择街道",
+        "account.person_not_allowed" => "只有会员账户属于人员",
+        "audit.actor_unknown" => "没有这个用户名的账户",
+        "policy.star_levels" => "星级时长须填写一星至五星共 5 个数值",
+        "policy.star_order" => "星级时长须为正数，并且逐级递增",
         "text.control_character" | "body.control_character" | "text.bidi_control" => {
             "内容含有不可见的控制字符"
         }
