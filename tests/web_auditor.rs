@@ -159,6 +159,7 @@ async fn every_write_route_refuses_the_auditor_and_changes_nothing() {
         "/imports/1/undo".to_owned(),
         "/review/corrections/1".to_owned(),
         "/me/check-in".to_owned(),
+        "/admin/coverage-alerts".to_owned(),
         format!("/people/{}/registrations", r.person),
         "/communities/new".to_owned(),
         format!("/communities/{}/edit", r.community),

@@ -195,6 +195,22 @@ pub async fn list(
     Ok(fetch_page(select.order_by_desc(audit_log::Column::Id), db, page).await?)
 }
 
+/// One entry by its id, for the bureau and auditors (the entry a broken chain names, say).
+pub async fn entry(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i64,
+) -> Result<audit_log::Model, AppError> {
+    caller.require(
+        caller.can_read(Target::DistrictRecords),
+        "read the audit log",
+    )?;
+    audit_log::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("audit entry", id))
+}
+
 /// The outcome of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {

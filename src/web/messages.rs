@@ -140,6 +140,12 @@ pub fn message(code: &str) -> &'static str {
         "community.duplicate" => "这个代码的社区（村）已经存在",
         "community.kind_required" => "无法从代码判断类型，请选择社区或村",
         "community.confirm_required" => "请勾选确认后再停用",
+        "account.last_bureau_admin" => "区里至少要保留一个正常使用的区文体新局管理员账户",
+        "account.street_not_allowed" => "只有街道（乡镇）工作人员的账户属于街道，请不要选择街道",
+        "account.person_not_allowed" => "只有会员账户属于人员",
+        "audit.actor_unknown" => "没有这个用户名的账户",
+        "policy.star_levels" => "星级时长须填写一星至五星共 5 个数值",
+        "policy.star_order" => "星级时长须为正数，并且逐级递增",
         "text.control_character" | "body.control_character" | "text.bidi_control" => {
             "内容含有不可见的控制字符"
         }
