@@ -122,6 +122,19 @@ async fn the_auditor_opens_every_staff_page_and_finds_no_form_that_writes() {
             assert_eq!(writing_forms(&page), Vec::<String>::new(), "{path}");
         }
     }
+    // The pages that are nothing but a form that writes are refused outright.
+    for path in [
+        "/courses/new".to_owned(),
+        format!("/courses/{}/edit", r.course),
+        format!("/courses/{}/results", r.course),
+        "/communities/new".to_owned(),
+    ] {
+        assert_eq!(
+            session.get(&path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -165,6 +178,10 @@ async fn every_write_route_refuses_the_auditor_and_changes_nothing() {
         format!("/communities/{}/edit", r.community),
         format!("/communities/{}/deactivate", r.community),
         format!("/communities/{}/reactivate", r.community),
+        "/courses/new".to_owned(),
+        format!("/courses/{}/edit", r.course),
+        format!("/courses/{}/status", r.course),
+        format!("/courses/{}/results", r.course),
     ];
     for path in &routes {
         let page = session
@@ -182,6 +199,10 @@ async fn every_write_route_refuses_the_auditor_and_changes_nothing() {
                     ("role", "fitness_volunteer"),
                     ("starts_on", "2026-01-01"),
                     ("ends_on", "2026-01-02"),
+                    ("version", "1"),
+                    ("title", "改名"),
+                    ("hours", "8"),
+                    ("capacity", "30"),
                 ],
             )
             .await;

@@ -221,6 +221,7 @@ impl CoursesApi {
             from: super::params::day("from", from.0)?,
             to: super::params::day("to", to.0)?,
             q: q.0,
+            ..Default::default()
         };
         let paged =
             courses::list(&self.state.db, &filter, page_request(page.0, per_page.0)).await?;

@@ -72,6 +72,8 @@ pub struct CourseFilter {
     pub from: Option<NaiveDate>,
     /// Courses that start on or before this day.
     pub to: Option<NaiveDate>,
+    /// Courses that ended before this day.
+    pub ended_before: Option<NaiveDate>,
     /// Part of the title.
     pub q: Option<String>,
 }
@@ -115,6 +117,9 @@ pub async fn list(
     }
     if let Some(to) = filter.to {
         select = select.filter(course::Column::StartsOn.lte(to));
+    }
+    if let Some(day) = filter.ended_before {
+        select = select.filter(course::Column::EndsOn.lt(day));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", super::query::escape_like(q));

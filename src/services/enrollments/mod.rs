@@ -5,7 +5,7 @@ mod enroll;
 mod outcome;
 
 pub use enroll::enroll;
-pub use outcome::{record_result, withdraw};
+pub use outcome::{MOST_RESULTS, record_result, record_results, withdraw};
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,

@@ -1,5 +1,6 @@
 //! How a seat ends: the person withdraws (not once a result is recorded), or the bureau records
-//! the result of a course that has started, crediting no more hours than the course gives.
+//! the result of a course that has started, crediting no more hours than the course gives; a
+//! whole class's results are recorded at once, all or nothing.
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction};
@@ -8,12 +9,13 @@ use super::{EnrollmentView, NewResult, person_target, seat};
 use crate::{
     auth::{Caller, Target},
     db,
+    domain::FieldViolation,
     domain::{
         hours::hours,
         time::today,
         training::{CourseStatus, EnrollmentStatus, TrainingResult, quarters_of},
     },
-    entities::{enrollment, person},
+    entities::{course, enrollment, person},
     error::AppError,
     services::{audit::Entry, courses},
 };
@@ -66,19 +68,118 @@ pub async fn record_result(
     result: NewResult,
 ) -> Result<EnrollmentView, AppError> {
     let txn = db::begin_write(db).await?;
-    let course = courses::lock(&txn, course_id).await?;
+    let course = lockable(&txn, caller, course_id).await?;
     let (before, person) = seat(&txn, caller, course_id, person_id).await?;
+    let view = apply(&txn, caller, &course, before, person, &result).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Records the results of a whole class in one transaction: every row is checked, and when any
+/// is refused nothing is written. A refusal names its row as `results[<person_id>].<field>`.
+/// A row that repeats what is recorded already changes nothing (no new version, no audit entry).
+pub async fn record_results(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    course_id: i32,
+    rows: Vec<(i32, NewResult)>,
+) -> Result<Vec<EnrollmentView>, AppError> {
+    if rows.is_empty() {
+        return Err(AppError::invalid(
+            "results",
+            "result.nothing_given",
+            "give the result of at least one enrolled person",
+        ));
+    }
+    if rows.len() > MOST_RESULTS {
+        return Err(AppError::invalid(
+            "results",
+            "result.too_many",
+            format!("at most {MOST_RESULTS} results at once"),
+        ));
+    }
+    let txn = db::begin_write(db).await?;
+    let course = lockable(&txn, caller, course_id).await?;
+    let mut done = Vec::with_capacity(rows.len());
+    let mut refused: Vec<FieldViolation> = Vec::new();
+    let mut only_conflicts = true;
+    let mut seen = std::collections::HashSet::new();
+    for (person_id, result) in rows {
+        let row = format!("results[{person_id}]");
+        if !seen.insert(person_id) {
+            only_conflicts = false;
+            refused.push(FieldViolation::new(
+                &row,
+                "result.duplicate_row",
+                "the same person is given twice",
+            ));
+            continue;
+        }
+        let outcome = match seat(&txn, caller, course_id, person_id).await {
+            Ok((before, person)) => apply(&txn, caller, &course, before, person, &result).await,
+            Err(AppError::NotFound { .. }) => Err(AppError::invalid(
+                "person_id",
+                "result.not_enrolled",
+                "the person holds no seat in this course",
+            )),
+            Err(err) => Err(err),
+        };
+        match outcome {
+            Ok(view) => done.push(view),
+            Err(
+                err @ (AppError::BadRequest { .. }
+                | AppError::Unprocessable { .. }
+                | AppError::Conflict { .. }),
+            ) => {
+                only_conflicts &= matches!(err, AppError::Conflict { .. });
+                if let AppError::BadRequest { errors, .. }
+                | AppError::Unprocessable { errors, .. }
+                | AppError::Conflict { errors, .. } = err
+                {
+                    refused.extend(errors.into_iter().map(|v| FieldViolation {
+                        field: format!("{row}.{}", v.field),
+                        ..v
+                    }));
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    if !refused.is_empty() {
+        // Dropping the transaction rolls back every row written before the refusal.
+        drop(txn);
+        return Err(if only_conflicts {
+            AppError::Conflict {
+                detail: refused
+                    .iter()
+                    .map(|v| format!("{}: {}", v.field, v.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                errors: refused,
+            }
+        } else {
+            AppError::violations(refused)
+        });
+    }
+    txn.commit().await?;
+    Ok(done)
+}
+
+/// The most results one call records: a class is at most the largest course.
+pub const MOST_RESULTS: usize = crate::domain::training::MAX_CAPACITY as usize;
+
+/// The course whose results are recorded, locked, once the caller may record results at all and
+/// the course has taken place.
+async fn lockable(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    course_id: i32,
+) -> Result<course::Model, AppError> {
+    let course = courses::lock(txn, course_id).await?;
     caller.require(
         caller.can_write(Target::Reference),
         "record training results",
     )?;
-    if before.status == EnrollmentStatus::Withdrawn {
-        return Err(AppError::conflict(
-            "status",
-            "enrollment.withdrawn",
-            "the person withdrew from the course",
-        ));
-    }
     if course.status == CourseStatus::Cancelled {
         return Err(AppError::conflict(
             "status",
@@ -94,6 +195,26 @@ pub async fn record_result(
                 "results are recorded once the course has started ({})",
                 course.starts_on
             ),
+        ));
+    }
+    Ok(course)
+}
+
+/// Checks one result against the seat and the course and writes it with its audit entry, inside
+/// the caller's transaction.
+async fn apply(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    course: &course::Model,
+    before: enrollment::Model,
+    person: person::Model,
+    result: &NewResult,
+) -> Result<EnrollmentView, AppError> {
+    if before.status == EnrollmentStatus::Withdrawn {
+        return Err(AppError::conflict(
+            "status",
+            "enrollment.withdrawn",
+            "the person withdrew from the course",
         ));
     }
     let credited = match result.credited_hours {
@@ -133,13 +254,22 @@ pub async fn record_result(
             "must be between 0 and 100",
         ));
     }
+    if before.result == Some(result.status)
+        && before.credited_quarters == Some(credited)
+        && before.score == result.score
+    {
+        return Ok(EnrollmentView {
+            enrollment: before,
+            person,
+        });
+    }
     let mut active: enrollment::ActiveModel = before.clone().into();
     active.result = Set(Some(result.status));
     active.credited_quarters = Set(Some(credited));
     active.score = Set(result.score);
     active.result_by = Set(caller.account_id);
     active.result_at = Set(Some(Utc::now()));
-    save(txn, caller, "record_result", &before, active, person).await
+    write(txn, caller, "record_result", &before, active, person).await
 }
 
 /// Writes a changed enrolment with the next version and its audit entry, and commits.
@@ -148,17 +278,30 @@ async fn save(
     caller: &Caller,
     action: &str,
     before: &enrollment::Model,
+    active: enrollment::ActiveModel,
+    person: person::Model,
+) -> Result<EnrollmentView, AppError> {
+    let view = write(&txn, caller, action, before, active, person).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Writes a changed enrolment with the next version and its audit entry.
+async fn write(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    action: &str,
+    before: &enrollment::Model,
     mut active: enrollment::ActiveModel,
     person: person::Model,
 ) -> Result<EnrollmentView, AppError> {
     active.version = Set(before.version + 1);
-    let after = active.update(&txn).await?;
+    let after = active.update(txn).await?;
     Entry::new(action, "enrollment", after.id)
         .before(before)
         .after(&after)
-        .record(&txn, caller)
+        .record(txn, caller)
         .await?;
-    txn.commit().await?;
     Ok(EnrollmentView {
         enrollment: after,
         person,

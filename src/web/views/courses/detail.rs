@@ -85,6 +85,8 @@ struct CoursePage {
     more_candidates: bool,
     q: String,
     may_change: bool,
+    /// The bureau runs the course: edit, status moves, results.
+    runs_courses: bool,
     notice: String,
     refused: Vec<String>,
 }
@@ -94,6 +96,13 @@ fn notice_of(query: &CourseQuery) -> String {
     match (query.done.as_deref(), count) {
         (Some("enrolled"), Some(n)) => format!("已为 {n} 人报名。"),
         (Some("withdrawn"), _) => "已退出这期培训，名额已空出。".to_owned(),
+        (Some("created"), _) => "培训已建立。".to_owned(),
+        (Some("updated"), _) => "培训信息已保存。".to_owned(),
+        (Some("opened"), _) => "已开始报名，各街道（乡镇）现在可以为人员报名。".to_owned(),
+        (Some("closed"), _) => "报名已截止。".to_owned(),
+        (Some("planned"), _) => "已改回筹备中，暂停报名。".to_owned(),
+        (Some("cancelled"), _) => "培训已取消，已通知有邮箱的报名人员。".to_owned(),
+        (Some("results"), Some(n)) => format!("已保存 {n} 人的培训结果，学时已计入本人培训记录。"),
         _ => String::new(),
     }
 }
@@ -202,6 +211,7 @@ pub async fn render(
             more_candidates,
             q: q.to_owned(),
             may_change: writes,
+            runs_courses: who.caller.role == crate::domain::account::Role::BureauAdmin,
             notice: outcome.notice,
             refused: outcome.refused,
         },

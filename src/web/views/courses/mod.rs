@@ -4,6 +4,8 @@
 //! sheet in [`seats`].
 
 pub mod detail;
+pub mod form;
+pub mod results;
 pub mod seats;
 
 use askama::Template;
@@ -30,7 +32,14 @@ use crate::{
 pub fn routes(route: Route) -> Route {
     route
         .at("/courses", get(list))
+        .at("/courses/new", get(form::new_page).post(form::create))
         .at("/courses/:id", get(detail::detail))
+        .at("/courses/:id/edit", get(form::edit_page).post(form::update))
+        .at("/courses/:id/status", post(form::change_status))
+        .at(
+            "/courses/:id/results",
+            get(results::page).post(results::record),
+        )
         .at("/courses/:id/enrollments", post(seats::enrol))
         .at(
             "/courses/:id/enrollments/:person_id/withdraw",
@@ -62,6 +71,15 @@ pub struct CourseFacts {
     pub open: bool,
     pub cancelled: bool,
     pub cancel_reason: String,
+    pub version: i64,
+    /// The moves its life allows from here, for the bureau's buttons.
+    pub may_open: bool,
+    pub may_close: bool,
+    pub may_plan: bool,
+    /// A closed course opens again rather than for the first time.
+    pub reopens: bool,
+    /// Whether it has started and is not cancelled: results may be recorded.
+    pub may_record: bool,
 }
 
 impl CourseFacts {
@@ -103,6 +121,12 @@ impl CourseFacts {
             open: c.status == CourseStatus::Open,
             cancelled: c.status == CourseStatus::Cancelled,
             cancel_reason: c.cancel_reason.clone().unwrap_or_default(),
+            version: c.version.into(),
+            may_open: matches!(c.status, CourseStatus::Planned | CourseStatus::Closed),
+            may_close: c.status == CourseStatus::Open,
+            may_plan: c.status == CourseStatus::Open,
+            reopens: c.status == CourseStatus::Closed,
+            may_record: c.status != CourseStatus::Cancelled && today() >= c.starts_on,
         }
     }
 }
@@ -114,10 +138,14 @@ struct CoursesPage {
     title: &'static str,
     open: Vec<CourseFacts>,
     coming: Vec<CourseFacts>,
+    ended: Vec<CourseFacts>,
+    /// The bureau runs courses: it gets the button to start one.
+    runs_courses: bool,
 }
 
-/// `/courses`: the courses taking enrolments, soonest first, and below them the planned and
-/// closed ones that have not ended yet.
+/// `/courses`: the courses taking enrolments, soonest first, below them the planned and closed
+/// ones that have not ended yet, and last the courses of the past year, latest first (where the
+/// bureau records results and anyone finds last spring's class).
 #[handler]
 pub async fn list(req: &Request, who: WebCaller) -> poem::Result<Response> {
     require_staff(&who)?;
@@ -156,10 +184,23 @@ pub async fn list(req: &Request, who: WebCaller) -> poem::Result<Response> {
         })
         .map(CourseFacts::of)
         .collect();
+    let past = courses::list(
+        db,
+        &CourseFilter {
+            from: today().checked_sub_days(chrono::Days::new(366)),
+            ended_before: Some(today()),
+            ..Default::default()
+        },
+        PageRequest::first(MOST),
+    )
+    .await?;
+    let ended = past.items.iter().map(CourseFacts::of).collect();
     page(&CoursesPage {
         layout: Layout::signed_in(&who, &account.username, "/courses"),
         title: "培训",
         open,
         coming,
+        ended,
+        runs_courses: who.caller.role == crate::domain::account::Role::BureauAdmin,
     })
 }
