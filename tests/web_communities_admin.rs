@@ -245,7 +245,7 @@ async fn deactivation_is_confirmed_ends_the_open_assignments_and_can_be_undone()
     assert_eq!(community(&app, id).await["active"], false);
     let ended = app.get_ok(&format!("/assignments/{assignment}")).await;
     assert_eq!(ended["ends_on"], today().to_string(), "{ended}");
-    let shown = office.get(&done.location()).await;
+    let shown = office.get(done.location()).await;
     assert!(shown.text.contains("已于今天结束"));
     assert!(shown.text.contains("data-testid=\"community-reactivate\""));
 
