@@ -1,19 +1,23 @@
 //! The district bureau's journeys in a real browser at a desk (headless Chromium, 1280×900), on a
 //! fresh SQLite database: the coverage dashboard on a past day, a community's only administrator
-//! ended and the community leading the gap list, the print view for an inspection. Ignored by a
-//! plain `cargo test` like every browser journey; `.ci/run` runs them. Every page is checked with
-//! axe-core and at 360 px, as in `browser.rs`.
+//! ended and the community leading the gap list, the print view for an inspection; a course
+//! created and opened by the bureau, two people enrolled by a street officer in a second browser,
+//! the class's results recorded and the hours on each person's page; and the auditor walking the
+//! same pages without a control that writes. Ignored by a plain `cargo test` like every browser
+//! journey; `.ci/run` runs them. Every page is checked with axe-core and at 360 px, as in
+//! `browser.rs`.
 
 mod common;
 #[path = "support/browser.rs"]
 mod kit;
 
 use chrono::TimeDelta;
-use common::{ADMIN_PASSWORD, TestApp, spawn_app};
+use common::{ADMIN_PASSWORD, TestApp, USER_PASSWORD, spawn_app};
 use fantoccini::{Client, Locator};
 use fitreg::{domain::time::today, services::coverage_trend::month_ends};
 use kit::{
-    Driver, Root, arrive, check_page, click, desk, fill, keep, pick, screenshot_to_docs, text_of,
+    Driver, Root, arrive, check_page, choose, click, current_path, desk, fill, keep, pick,
+    screenshot_to_docs, text_of,
 };
 
 const ADMIN: &str = "community_sports_administrator";
@@ -187,4 +191,213 @@ async fn the_bureau_reads_a_past_day_and_sees_a_new_gap_lead() {
         }
     })
     .await;
+}
+
+/// Chooses an option of the select with this `data-testid`.
+async fn choose_in(browser: &Client, testid: &str, value: &str) {
+    browser
+        .find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+        .await
+        .unwrap_or_else(|e| panic!("no {testid}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+/// The forms of the page that post anywhere but the logout.
+async fn writing_forms(browser: &Client) -> Vec<String> {
+    let found = browser
+        .execute(
+            "return [...document.querySelectorAll('form')]
+               .filter(f => f.method === 'post' && !f.action.endsWith('/logout'))
+               .map(f => f.action);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap_or_default()
+}
+
+/// The course's id from its page's address.
+async fn course_id(browser: &Client) -> i64 {
+    let path = current_path(browser).await;
+    path.trim_start_matches("/courses/")
+        .split(['?', '/'])
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not a course page: {path}"))
+}
+
+#[tokio::test]
+#[ignore = "browser: needs chromium and chromium-driver"]
+async fn a_course_is_run_from_creation_to_the_hours_on_each_person() {
+    use futures_util::FutureExt;
+    let app = spawn_app().await;
+    let street = app.street_id("450203001").await;
+    let a = app.person("龙一", "19850101", 61, street).await["id"]
+        .as_i64()
+        .unwrap();
+    let b = app.person("龙二", "19850101", 63, street).await["id"]
+        .as_i64()
+        .unwrap();
+    let officer = app.user("street_officer", Some(street)).await;
+    let auditor = app.user("auditor", None).await;
+    let community = app.community_id("450203001001").await;
+
+    let driver = Driver::start();
+    let (bureau_profile, office_profile, auditor_profile) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let bureau = desk(&driver, &bureau_profile).await;
+    let office = desk(&driver, &office_profile).await;
+    let inspector = desk(&driver, &auditor_profile).await;
+    let journey = async {
+        // The bureau describes the course and opens it.
+        sign_in(&app, &bureau, "admin", ADMIN_PASSWORD, "/coverage").await;
+        bureau.goto(&app.url_root("/courses")).await.unwrap();
+        click(&bureau, "course-new").await;
+        arrive(&bureau, "/courses/new").await;
+        check_page(&bureau, "course-new").await;
+        fill(&bureau, "title", "全民健身志愿者冬季培训").await;
+        choose(&bureau, "kind", "continuing").await;
+        choose(&bureau, "target_role", "fitness_volunteer").await;
+        pick(&bureau, "starts_on", &today().to_string()).await;
+        pick(&bureau, "ends_on", &today().to_string()).await;
+        fill(&bureau, "hours", "8").await;
+        fill(&bureau, "capacity", "30").await;
+        fill(&bureau, "location", "鱼峰区全民健身中心").await;
+        click(&bureau, "course-submit").await;
+        until_text(&bureau, "[data-testid=notice]", "培训已建立").await;
+        let id = course_id(&bureau).await;
+        assert_eq!(
+            text_of(&bureau, "[data-testid=course-status]").await,
+            "筹备中"
+        );
+        click(&bureau, "course-open").await;
+        until_text(&bureau, "[data-testid=course-status]", "报名中").await;
+        check_page(&bureau, "course-bureau").await;
+
+        // A street officer, in a browser of its own, enrols two of its people.
+        sign_in(&app, &office, &officer.username, USER_PASSWORD, "/desk").await;
+        office.goto(&app.url_root("/courses")).await.unwrap();
+        until_text(
+            &office,
+            "[data-testid=open-courses]",
+            "全民健身志愿者冬季培训",
+        )
+        .await;
+        office
+            .goto(&app.url_root(&format!("/courses/{id}")))
+            .await
+            .unwrap();
+        click(&office, &format!("pick-{a}")).await;
+        click(&office, &format!("pick-{b}")).await;
+        click(&office, "enrol-submit").await;
+        until_text(&office, "[data-testid=notice]", "已为 2 人报名").await;
+        assert_eq!(text_of(&office, "[data-testid=seats-left]").await, "28");
+        check_page(&office, "course-office").await;
+
+        // The bureau records the class: one passes with the course's hours, one fails with 4.
+        bureau.refresh().await.unwrap();
+        until_text(&bureau, "[data-testid=seats]", "龙二").await;
+        click(&bureau, "course-results").await;
+        arrive(&bureau, &format!("/courses/{id}/results")).await;
+        choose_in(&bureau, &format!("status-{a}"), "completed").await;
+        choose_in(&bureau, &format!("status-{b}"), "failed").await;
+        // A mistake first: more hours than the course gives; nothing is saved.
+        let hours_b = bureau
+            .find(Locator::Css(&format!("[data-testid=hours-{b}]")))
+            .await
+            .unwrap();
+        hours_b.send_keys("9").await.unwrap();
+        click(&bureau, "results-submit").await;
+        until_text(&bureau, "[data-testid=refused]", "有 1 人的结果填写有误").await;
+        check_page(&bureau, "course-results-refused").await;
+        let hours_b = bureau
+            .find(Locator::Css(&format!("[data-testid=hours-{b}]")))
+            .await
+            .unwrap();
+        hours_b.clear().await.unwrap();
+        hours_b.send_keys("4").await.unwrap();
+        bureau
+            .find(Locator::Css(&format!("[data-testid=score-{b}]")))
+            .await
+            .unwrap()
+            .send_keys("52")
+            .await
+            .unwrap();
+        if std::env::var("FITREG_UPDATE_SCREENSHOTS").is_ok() {
+            screenshot_to_docs(&bureau, "bureau-course-results.png").await;
+        }
+        click(&bureau, "results-submit").await;
+        until_text(&bureau, "[data-testid=notice]", "已保存 2 人的培训结果").await;
+        check_page(&bureau, "course-with-results").await;
+
+        // Each person's training shows the credited hours.
+        for (person, hours) in [(a, "8"), (b, "4")] {
+            bureau
+                .goto(&app.url_root(&format!("/people/{person}")))
+                .await
+                .unwrap();
+            let total = text_of(&bureau, "[data-testid=person-training-total]").await;
+            assert!(total.starts_with(hours), "{person}: {total}");
+        }
+        check_page(&bureau, "person-with-training").await;
+
+        // The auditor walks the same pages and finds nothing that writes.
+        sign_in(
+            &app,
+            &inspector,
+            &auditor.username,
+            USER_PASSWORD,
+            "/coverage",
+        )
+        .await;
+        for path in [
+            "/coverage".to_owned(),
+            "/coverage/print".to_owned(),
+            "/courses".to_owned(),
+            format!("/courses/{id}"),
+            format!("/people/{a}"),
+            format!("/communities/{community}"),
+            "/careers".to_owned(),
+            "/admin".to_owned(),
+            "/admin/accounts".to_owned(),
+            "/admin/policy".to_owned(),
+            "/admin/audit-log".to_owned(),
+            "/admin/outbox".to_owned(),
+        ] {
+            inspector.goto(&app.url_root(&path)).await.unwrap();
+            text_of(&inspector, "main h1").await;
+            assert_eq!(
+                writing_forms(&inspector).await,
+                Vec::<String>::new(),
+                "{path}"
+            );
+            check_page(&inspector, &format!("auditor{}", path.replace('/', "-"))).await;
+        }
+        inspector
+            .goto(&app.url_root(&format!("/courses/{id}")))
+            .await
+            .unwrap();
+        let seats = text_of(&inspector, "[data-testid=seats]").await;
+        assert!(
+            seats.contains("结业") && seats.contains("未通过"),
+            "{seats}"
+        );
+    };
+    let outcome = std::panic::AssertUnwindSafe(journey).catch_unwind().await;
+    if outcome.is_err() {
+        keep(&bureau, "failure-course-bureau").await;
+        keep(&office, "failure-course-office").await;
+        keep(&inspector, "failure-course-auditor").await;
+    }
+    for browser in [bureau, office, inspector] {
+        let _ = browser.close().await;
+    }
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
