@@ -315,6 +315,9 @@ async fn a_course_is_run_from_creation_to_the_hours_on_each_person() {
         click(&bureau, "results-submit").await;
         until_text(&bureau, "[data-testid=refused]", "有 1 人的结果填写有误").await;
         check_page(&bureau, "course-results-refused").await;
+        if std::env::var("FITREG_UPDATE_SCREENSHOTS").is_ok() {
+            screenshot_to_docs(&bureau, "bureau-course-results.png").await;
+        }
         let hours_b = bureau
             .find(Locator::Css(&format!("[data-testid=hours-{b}]")))
             .await
@@ -328,9 +331,6 @@ async fn a_course_is_run_from_creation_to_the_hours_on_each_person() {
             .send_keys("52")
             .await
             .unwrap();
-        if std::env::var("FITREG_UPDATE_SCREENSHOTS").is_ok() {
-            screenshot_to_docs(&bureau, "bureau-course-results.png").await;
-        }
         click(&bureau, "results-submit").await;
         until_text(&bureau, "[data-testid=notice]", "已保存 2 人的培训结果").await;
         check_page(&bureau, "course-with-results").await;
