@@ -1,11 +1,13 @@
-//! An inspection office (role `auditor`) through the web UI: every staff page opens for it and
-//! none carries a form that writes (the nav's logout aside); every write route answers 403 to it
-//! even with its own valid form secret, and the registry is unchanged afterwards.
+//! The district's pages by role through the web UI. An inspection office (role `auditor`): every
+//! staff page opens for it and none carries a form that writes (the nav's logout aside); every
+//! write route answers 403 to it even with its own valid form secret, and the registry is
+//! unchanged afterwards. The bureau: every page renders. A street officer: the district's pages
+//! are refused, and the dashboard sends it to its own street's.
 
 mod common;
 
 use common::{
-    TestApp, USER_PASSWORD, spawn_app,
+    ADMIN_PASSWORD, TestApp, USER_PASSWORD, spawn_app,
     web::{Page, Session, sign_in},
 };
 use reqwest::{Method, StatusCode};
@@ -211,4 +213,84 @@ async fn every_write_route_refuses_the_auditor_and_changes_nothing() {
     assert_eq!(changes(&app).await, before, "nothing was written");
     let person = app.get_ok(&format!("/people/{}", r.person)).await;
     assert_eq!(person["status"], "active");
+}
+
+/// Every page of the bureau, for a registry with one of each record.
+fn bureau_pages(r: &Registry, street: i64) -> Vec<String> {
+    vec![
+        "/coverage".to_owned(),
+        format!("/coverage/streets/{street}"),
+        "/coverage/print".to_owned(),
+        "/coverage/export?format=csv".to_owned(),
+        "/coverage/trend/export?format=xlsx".to_owned(),
+        "/desk".to_owned(),
+        "/people".to_owned(),
+        format!("/people/{}", r.person),
+        "/communities".to_owned(),
+        "/communities/new".to_owned(),
+        format!("/communities/{}", r.community),
+        "/review".to_owned(),
+        format!("/review/sessions/{}", r.session),
+        "/courses".to_owned(),
+        "/courses/new".to_owned(),
+        format!("/courses/{}", r.course),
+        format!("/courses/{}/edit", r.course),
+        format!("/courses/{}/results", r.course),
+        format!("/courses/{}/sign-in-sheet?format=csv", r.course),
+        "/careers".to_owned(),
+        "/admin".to_owned(),
+        "/admin/accounts".to_owned(),
+        "/admin/policy".to_owned(),
+        "/admin/audit-log".to_owned(),
+        "/admin/audit-log/verify".to_owned(),
+        "/admin/outbox".to_owned(),
+        "/account/password".to_owned(),
+    ]
+}
+
+#[tokio::test]
+async fn every_bureau_page_renders_and_an_officer_is_refused_the_districts() {
+    let app = spawn_app().await;
+    let r = registry(&app).await;
+    let other = app.street_id("450203002").await;
+    let bureau = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    for path in bureau_pages(&r, other) {
+        let page = bureau.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text);
+    }
+
+    let own = app.street_id("450203001").await;
+    let user = app.user("street_officer", Some(own)).await;
+    let officer = sign_in(&app, &user.username, USER_PASSWORD).await;
+    let home = officer.get("/coverage").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.location(), format!("/coverage/streets/{own}"));
+    assert_eq!(
+        officer
+            .get(&format!("/coverage/streets/{own}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let refused = [
+        format!("/coverage/streets/{other}"),
+        format!("/coverage/print?street_id={other}"),
+        "/communities/new".to_owned(),
+        "/courses/new".to_owned(),
+        format!("/courses/{}/edit", r.course),
+        format!("/courses/{}/results", r.course),
+        "/admin".to_owned(),
+        "/admin/accounts".to_owned(),
+        "/admin/policy".to_owned(),
+        "/admin/audit-log".to_owned(),
+        "/admin/outbox".to_owned(),
+    ];
+    for path in &refused {
+        let page = officer.get(path).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}: {}", page.text);
+    }
+    // What the officer shares with the bureau opens, scoped to its street.
+    for path in ["/people", "/communities", "/review", "/courses", "/careers"] {
+        assert_eq!(officer.get(path).await.status, StatusCode::OK, "{path}");
+    }
 }
