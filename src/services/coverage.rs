@@ -340,25 +340,66 @@ pub async fn at_risk_in(
 ) -> Result<Vec<AtRisk>, AppError> {
     let day = coverage.as_of;
     let horizon = day + TimeDelta::days(i64::from(within_days));
-    let sql = "SELECT community_id, starts_on, ends_on FROM assignment \
-               WHERE role = ? AND (ends_on IS NULL OR ends_on > ?) AND starts_on <= ?";
+    let terms = administrator_terms(db, day, horizon, None).await?;
+    Ok(at_risk_among(coverage, &terms, within_days))
+}
+
+/// An administrator's term in a community.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Term {
+    pub community_id: i32,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+}
+
+/// The administrator terms in force on some day from `from` to `to`, of one street or the
+/// district, in one query: read once, they serve the at-risk list and the trend alike.
+pub async fn administrator_terms(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+    street_id: Option<i32>,
+) -> Result<Vec<Term>, AppError> {
+    let mut sql = String::from(
+        "SELECT community_id, starts_on, ends_on FROM assignment \
+         WHERE role = ? AND starts_on <= ? AND (ends_on IS NULL OR ends_on > ?)",
+    );
+    let mut values: Vec<Value> = vec![ADMINISTRATOR.into(), to.into(), from.into()];
+    if let Some(id) = street_id {
+        sql.push_str(" AND community_id IN (SELECT id FROM community WHERE street_id = ?)");
+        values.push(id.into());
+    }
     let rows = db
-        .query_all_raw(statement(
-            db.get_database_backend(),
-            sql,
-            vec![ADMINISTRATOR.into(), day.into(), horizon.into()],
-        ))
+        .query_all_raw(statement(db.get_database_backend(), &sql, values))
         .await?;
-    let mut terms: HashMap<i32, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
-    for row in rows {
-        terms
-            .entry(row.try_get_by_index(0)?)
-            .or_default()
-            .push((row.try_get_by_index(1)?, row.try_get_by_index(2)?));
+    rows.into_iter()
+        .map(|row| {
+            Ok(Term {
+                community_id: row.try_get_by_index(0)?,
+                starts_on: row.try_get_by_index(1)?,
+                ends_on: row.try_get_by_index(2)?,
+            })
+        })
+        .collect()
+}
+
+/// The communities covered on the audit's day that will not be within `within_days`, from terms
+/// that hold at least every one in force between that day and the horizon (more are harmless).
+pub fn at_risk_among(coverage: &Coverage, terms: &[Term], within_days: u32) -> Vec<AtRisk> {
+    let day = coverage.as_of;
+    let horizon = day + TimeDelta::days(i64::from(within_days));
+    let mut by_community: HashMap<i32, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
+    for term in terms {
+        if term.starts_on <= horizon && term.ends_on.is_none_or(|end| end > day) {
+            by_community
+                .entry(term.community_id)
+                .or_default()
+                .push((term.starts_on, term.ends_on));
+        }
     }
     let mut risks = Vec::new();
     for community in coverage.communities.iter().filter(|c| c.covered) {
-        let terms = terms.remove(&community.id).unwrap_or_default();
+        let terms = by_community.remove(&community.id).unwrap_or_default();
         if let Some(uncovered_from) = first_uncovered_day(&terms, day, horizon) {
             risks.push(AtRisk {
                 days_left: (uncovered_from - day).num_days(),
@@ -367,7 +408,7 @@ pub async fn at_risk_in(
             });
         }
     }
-    Ok(risks)
+    risks
 }
 
 /// Walks from `day` along the terms in force until the horizon; the first day no term covers.

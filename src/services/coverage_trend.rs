@@ -1,14 +1,15 @@
 //! The coverage at the end of each month, for the district and each street: the same rule as
 //! the audit of that day (an administrator assignment in force; a community counted while active
 //! or not yet deactivated), computed from the assignments' own dates, so the trend is true
-//! history and not a series of snapshots. Three queries whatever the number of months.
+//! history and not a series of snapshots. Three queries whatever the number of months; the
+//! dashboard reads the administrator terms once for the trend and the at-risk list.
 
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Value};
 
-use super::coverage::{ADMINISTRATOR, Totals, audited_street, statement};
+use super::coverage::{Term, Totals, administrator_terms, audited_street, statement};
 use crate::{auth::Caller, entities::street, error::AppError};
 
 /// The most months a trend goes back.
@@ -65,6 +66,25 @@ pub async fn trend(
     day: NaiveDate,
     months: u32,
     street_id: Option<i32>,
+) -> Result<Trend, AppError> {
+    let scope = audited_street(caller, street_id)?;
+    let days = month_ends(day, months.clamp(1, MAX_MONTHS));
+    let terms = match (days.first(), days.last()) {
+        (Some(&first), Some(&last)) => administrator_terms(db, first, last, scope).await?,
+        _ => Vec::new(),
+    };
+    trend_among(db, caller, day, months, street_id, &terms).await
+}
+
+/// The trend from administrator terms read already ([`administrator_terms`]); they must hold
+/// every term in force on one of the month ends, and more are harmless.
+pub async fn trend_among(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    day: NaiveDate,
+    months: u32,
+    street_id: Option<i32>,
+    all_terms: &[Term],
 ) -> Result<Trend, AppError> {
     let street_id = audited_street(caller, street_id)?;
     let days = month_ends(day, months.clamp(1, MAX_MONTHS));
@@ -124,22 +144,15 @@ pub async fn trend(
         });
     }
 
-    let mut sql = String::from(
-        "SELECT community_id, starts_on, ends_on FROM assignment \
-         WHERE role = ? AND starts_on <= ? AND (ends_on IS NULL OR ends_on > ?)",
-    );
-    let mut values: Vec<Value> = vec![ADMINISTRATOR.into(), last.into(), first.into()];
-    if let Some(id) = street_id {
-        sql.push_str(" AND community_id IN (SELECT id FROM community WHERE street_id = ?)");
-        values.push(id.into());
-    }
-    let mut terms: Vec<(usize, NaiveDate, Option<NaiveDate>)> = Vec::new();
-    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
-        let community: i32 = row.try_get_by_index(0)?;
-        if let Some(&at) = index.get(&community) {
-            terms.push((at, row.try_get_by_index(1)?, row.try_get_by_index(2)?));
-        }
-    }
+    let terms: Vec<(usize, NaiveDate, Option<NaiveDate>)> = all_terms
+        .iter()
+        .filter(|t| t.starts_on <= last && t.ends_on.is_none_or(|end| end > first))
+        .filter_map(|t| {
+            index
+                .get(&t.community_id)
+                .map(|&at| (at, t.starts_on, t.ends_on))
+        })
+        .collect();
 
     // A stamp per community: the number of the point it was last seen covered on.
     let mut covered_at = vec![usize::MAX; places.len()];

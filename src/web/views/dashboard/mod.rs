@@ -282,8 +282,17 @@ async fn render(
     };
     let audit = coverage::audit(db, &who.caller, day, street_id).await?;
     let gaps = coverage::gaps_in(db, &audit).await?;
-    let risks = coverage::at_risk_in(db, &audit, AT_RISK_DAYS).await?;
-    let trend = coverage_trend::trend(db, &who.caller, day, TREND_MONTHS, street_id).await?;
+    // One read of the administrator terms, from the trend's first month end to the at-risk
+    // horizon, serves both.
+    let horizon = day + chrono::TimeDelta::days(i64::from(AT_RISK_DAYS));
+    let from = coverage_trend::month_ends(day, TREND_MONTHS)
+        .first()
+        .map_or(day, |first| (*first).min(day));
+    let scope = coverage::audited_street(&who.caller, street_id)?;
+    let terms = coverage::administrator_terms(db, from, horizon, scope).await?;
+    let risks = coverage::at_risk_among(&audit, &terms, AT_RISK_DAYS);
+    let trend =
+        coverage_trend::trend_among(db, &who.caller, day, TREND_MONTHS, street_id, &terms).await?;
     let street_names: HashMap<i32, &str> = audit
         .streets
         .iter()
