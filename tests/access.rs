@@ -1728,6 +1728,21 @@ fn matrix() -> Vec<Row> {
                 })
             },
         ),
+        row(
+            M::POST,
+            "/courses/{id}/results",
+            "the bureau records a whole class's results",
+            [401, 200, 403, 403, 403, 403, 403],
+            |w| {
+                Box::pin(async move {
+                    let person = w.enrolled_person().await;
+                    Call::to(format!("/courses/{}/results", w.course))
+                        .json(json!({"results": [{"person_id": person, "status": "completed"}]}))
+                        .of(person)
+                        .reread(format!("/people/{person}/training"))
+                })
+            },
+        ),
         // Coverage.
         row(
             M::GET,

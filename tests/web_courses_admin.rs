@@ -577,3 +577,99 @@ async fn street_officers_are_refused_the_bureaus_course_pages_and_forms() {
     assert_eq!(api_course(&app, id).await, before);
     assert_eq!(seat_of(&app, id, a).await["result"], Value::Null);
 }
+
+#[tokio::test]
+async fn integrators_record_a_class_through_the_api_all_or_nothing() {
+    let app = spawn_app().await;
+    let id = course(&app, "志愿者继续教育（接口）", -1).await;
+    let (a, b) = (
+        person(&app, "莫一", 41, STREET).await,
+        person(&app, "莫二", 43, OTHER_STREET).await,
+    );
+    let stranger = person(&app, "莫三", 45, STREET).await;
+    for p in [a, b] {
+        enrol(&app, id, p).await;
+    }
+    let path = format!("/courses/{id}/results");
+    let refused = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            &path,
+            json!({"results": [
+                {"person_id": a, "status": "completed"},
+                {"person_id": b, "status": "absent", "credited_hours": 3},
+                {"person_id": stranger, "status": "completed"},
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    let fields: Vec<&str> = refused.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&format!("results[{b}].credited_hours").as_str()),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&format!("results[{stranger}].person_id").as_str()),
+        "{fields:?}"
+    );
+    assert_eq!(
+        seat_of(&app, id, a).await["result"],
+        Value::Null,
+        "nothing written"
+    );
+
+    let empty = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            &path,
+            json!({"results": []}),
+        )
+        .await;
+    assert!(empty.status.is_client_error(), "{}", empty.text);
+
+    let saved = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            &path,
+            json!({"results": [
+                {"person_id": a, "status": "completed"},
+                {"person_id": b, "status": "failed", "credited_hours": 2.5, "score": 40},
+            ]}),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    assert_eq!(saved.json["items"].as_array().unwrap().len(), 2);
+    assert_eq!(seat_of(&app, id, a).await["credited_hours"], 8.0);
+    assert_eq!(seat_of(&app, id, b).await["score"], 40.0);
+    let twice = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            &path,
+            json!({"results": [
+                {"person_id": a, "status": "completed"},
+                {"person_id": a, "status": "failed"},
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        twice.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        twice.text
+    );
+    assert_eq!(seat_of(&app, id, a).await["result"], "completed");
+}

@@ -106,6 +106,34 @@ pub struct ResultRequest {
     pub score: Option<f64>,
 }
 
+/// One person's row of a class's results.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct ClassResult {
+    pub person_id: i32,
+    pub status: TrainingResult,
+    /// As for one person: steps of 0.25, at most the course's hours, defaulting to them when
+    /// `completed` and to 0 otherwise.
+    pub credited_hours: Option<f64>,
+    /// 0 to 100.
+    pub score: Option<f64>,
+}
+
+/// The results of a whole class, recorded together.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct ClassResultsRequest {
+    /// One row per enrolled person, each person once.
+    #[oai(validator(min_items = 1, max_items = 10000))]
+    pub results: Vec<ClassResult>,
+}
+
+/// The seats as recorded.
+#[derive(Object)]
+pub struct ClassResults {
+    pub items: Vec<Enrollment>,
+}
+
 /// One course on a person's training record.
 #[derive(Debug, Object)]
 pub struct TranscriptItem {
@@ -332,6 +360,44 @@ impl TrainingApi {
                 .await?
                 .into(),
         ))
+    }
+
+    /// Record the results of a whole class
+    ///
+    /// Every row is checked by the rules of a single result, in one transaction: when any row is
+    /// refused nothing is written, and each refusal names its row as `results[<person_id>].<field>`
+    /// (422, or 409 when every refusal is a conflict such as a withdrawn seat). A row repeating
+    /// what is recorded changes nothing.
+    #[oai(
+        path = "/courses/:id/results",
+        method = "post",
+        operation_id = "record_class_results"
+    )]
+    async fn record_results(
+        &self,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: JsonBody<ClassResultsRequest>,
+    ) -> Result<Json<ClassResults>, AppError> {
+        let rows = body
+            .0
+            .results
+            .into_iter()
+            .map(|r| {
+                (
+                    r.person_id,
+                    NewResult {
+                        status: r.status,
+                        credited_hours: r.credited_hours,
+                        score: r.score,
+                    },
+                )
+            })
+            .collect();
+        let done = enrollments::record_results(&self.state.db, &auth.0, id.0, rows).await?;
+        Ok(Json(ClassResults {
+            items: done.into_iter().map(Enrollment::from).collect(),
+        }))
     }
 
     /// A person's training record

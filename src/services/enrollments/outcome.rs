@@ -68,8 +68,10 @@ pub async fn record_result(
     result: NewResult,
 ) -> Result<EnrollmentView, AppError> {
     let txn = db::begin_write(db).await?;
-    let course = lockable(&txn, caller, course_id).await?;
+    let course = courses::lock(&txn, course_id).await?;
+    // A seat the caller may not see is not found before the caller is refused the write.
     let (before, person) = seat(&txn, caller, course_id, person_id).await?;
+    may_record(caller, &course)?;
     let view = apply(&txn, caller, &course, before, person, &result).await?;
     txn.commit().await?;
     Ok(view)
@@ -99,7 +101,8 @@ pub async fn record_results(
         ));
     }
     let txn = db::begin_write(db).await?;
-    let course = lockable(&txn, caller, course_id).await?;
+    let course = courses::lock(&txn, course_id).await?;
+    may_record(caller, &course)?;
     let mut done = Vec::with_capacity(rows.len());
     let mut refused: Vec<FieldViolation> = Vec::new();
     let mut only_conflicts = true;
@@ -168,14 +171,8 @@ pub async fn record_results(
 /// The most results one call records: a class is at most the largest course.
 pub const MOST_RESULTS: usize = crate::domain::training::MAX_CAPACITY as usize;
 
-/// The course whose results are recorded, locked, once the caller may record results at all and
-/// the course has taken place.
-async fn lockable(
-    txn: &DatabaseTransaction,
-    caller: &Caller,
-    course_id: i32,
-) -> Result<course::Model, AppError> {
-    let course = courses::lock(txn, course_id).await?;
+/// Whether the caller records results at all, and the course has taken place.
+fn may_record(caller: &Caller, course: &course::Model) -> Result<(), AppError> {
     caller.require(
         caller.can_write(Target::Reference),
         "record training results",
@@ -197,7 +194,7 @@ async fn lockable(
             ),
         ));
     }
-    Ok(course)
+    Ok(())
 }
 
 /// Checks one result against the seat and the course and writes it with its audit entry, inside
