@@ -331,6 +331,7 @@ async fn the_openapi_document_lists_every_endpoint_with_an_operation_id_and_desc
             "post",
             "record_training_result",
         ),
+        ("/courses/{id}/results", "post", "record_class_results"),
         ("/people/{id}/training", "get", "get_person_training"),
         ("/people/{id}/eligibility", "get", "get_eligibility"),
         ("/people/{id}/registrations", "post", "create_registration"),
