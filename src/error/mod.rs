@@ -133,6 +133,16 @@ impl AppError {
         }
     }
 
+    /// The violations a 400, 422 or 409 names, field by field; `None` for any other error.
+    pub fn field_violations(&self) -> Option<&[FieldViolation]> {
+        match self {
+            Self::BadRequest { errors, .. }
+            | Self::Unprocessable { errors, .. }
+            | Self::Conflict { errors, .. } => Some(errors),
+            _ => None,
+        }
+    }
+
     /// A 422 for one violation.
     pub fn of(violation: FieldViolation) -> Self {
         Self::violations(vec![violation])

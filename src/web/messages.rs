@@ -203,12 +203,7 @@ impl FieldErrors {
     /// The violations of a 4xx that a form shows by its fields; `None` for any other error,
     /// which the error page answers.
     pub fn from_error(err: &AppError) -> Option<Self> {
-        match err {
-            AppError::BadRequest { errors, .. }
-            | AppError::Unprocessable { errors, .. }
-            | AppError::Conflict { errors, .. } => Some(Self::of(errors)),
-            _ => None,
-        }
+        err.field_violations().map(Self::of)
     }
 }
 

@@ -129,23 +129,16 @@ pub async fn record_results(
         };
         match outcome {
             Ok(view) => done.push(view),
-            Err(
-                err @ (AppError::BadRequest { .. }
-                | AppError::Unprocessable { .. }
-                | AppError::Conflict { .. }),
-            ) => {
+            Err(err) => {
+                let Some(errors) = err.field_violations() else {
+                    return Err(err);
+                };
                 only_conflicts &= matches!(err, AppError::Conflict { .. });
-                if let AppError::BadRequest { errors, .. }
-                | AppError::Unprocessable { errors, .. }
-                | AppError::Conflict { errors, .. } = err
-                {
-                    refused.extend(errors.into_iter().map(|v| FieldViolation {
-                        field: format!("{row}.{}", v.field),
-                        ..v
-                    }));
-                }
+                refused.extend(errors.iter().map(|v| FieldViolation {
+                    field: format!("{row}.{}", v.field),
+                    ..v.clone()
+                }));
             }
-            Err(err) => return Err(err),
         }
     }
     if !refused.is_empty() {

@@ -15,6 +15,15 @@ pub fn require_staff(who: &WebCaller) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The pages and forms that only the bureau uses; `refusal` tells anyone else what it does.
+pub fn require_bureau(who: &WebCaller, refusal: &str) -> Result<(), AppError> {
+    require_staff(who)?;
+    if who.caller.role != Role::BureauAdmin {
+        return Err(AppError::Forbidden(refusal.to_owned()));
+    }
+    Ok(())
+}
+
 /// Whether the caller's pages show controls that change anything: the auditors read only.
 pub fn may_change(who: &WebCaller) -> bool {
     matches!(who.caller.role, Role::StreetOfficer | Role::BureauAdmin)

@@ -8,7 +8,7 @@ use askama::Template;
 use poem::{Request, Response, handler, http::StatusCode, web::Path};
 
 use crate::{
-    domain::{FieldViolation, account::Role, region::CommunityKind},
+    domain::{FieldViolation, region::CommunityKind},
     error::AppError,
     services::{
         PageRequest, auth,
@@ -37,12 +37,7 @@ pub fn kind_name(kind: CommunityKind) -> &'static str {
 
 /// Only the bureau changes the district's communities.
 fn require_bureau(who: &WebCaller) -> Result<(), AppError> {
-    if who.caller.role != Role::BureauAdmin {
-        return Err(AppError::Forbidden(
-            "只有区文体新局可以添加、修改或停用社区（村）".into(),
-        ));
-    }
-    Ok(())
+    crate::web::views::staff::require_bureau(who, "只有区文体新局可以添加、修改或停用社区（村）")
 }
 
 fn text(form: &Fields, name: &str) -> String {

@@ -13,7 +13,6 @@ use super::detail::{Outcome, render};
 use crate::{
     domain::{
         FieldViolation,
-        account::Role,
         hours::hours,
         person::{Grade, QualificationKind},
         training::{CourseKind, CourseStatus, quarters_of},
@@ -31,7 +30,7 @@ use crate::{
         views::{
             people::{choices, grade_options, kind_options},
             sessions::Choice,
-            staff::{code, code_of, require_staff},
+            staff::{self, code, code_of},
         },
     },
 };
@@ -40,13 +39,7 @@ type Fields = HashMap<String, String>;
 
 /// Only the bureau runs courses; an officer enrols in them and an auditor reads them.
 pub fn require_bureau(who: &WebCaller) -> Result<(), AppError> {
-    require_staff(who)?;
-    if who.caller.role != Role::BureauAdmin {
-        return Err(AppError::Forbidden(
-            "只有区文体新局可以举办、修改或取消培训".into(),
-        ));
-    }
-    Ok(())
+    staff::require_bureau(who, "只有区文体新局可以举办、修改或取消培训")
 }
 
 fn text(form: &Fields, name: &str) -> String {
@@ -193,16 +186,12 @@ const SHOWN: [&str; 12] = [
 /// The general sentence of a failed form: the first violation of a field the form does not
 /// show (the version, the seats already taken are shown by their fields).
 fn general_of(err: &AppError) -> String {
-    match err {
-        AppError::BadRequest { errors, .. }
-        | AppError::Unprocessable { errors, .. }
-        | AppError::Conflict { errors, .. } => errors
-            .iter()
-            .find(|v| !SHOWN.contains(&v.field.as_str()))
-            .map(|v| message(v.code).to_owned())
-            .unwrap_or_default(),
-        _ => String::new(),
-    }
+    err.field_violations()
+        .unwrap_or_default()
+        .iter()
+        .find(|v| !SHOWN.contains(&v.field.as_str()))
+        .map(|v| message(v.code).to_owned())
+        .unwrap_or_default()
 }
 
 /// What the form shows: the course it changes (none for a new one) at the version read, the
@@ -523,18 +512,13 @@ pub async fn change_status(
             };
             Ok(see_other(&format!("/courses/{id}?done={done}")))
         }
-        Err(err) => match FieldErrors::from_error(&err) {
-            Some(_) => {
-                let refused = match &err {
-                    AppError::BadRequest { errors, .. }
-                    | AppError::Unprocessable { errors, .. }
-                    | AppError::Conflict { errors, .. } => {
-                        errors.iter().map(|v| message(v.code).to_owned()).collect()
-                    }
-                    _ => Vec::new(),
-                };
+        Err(err) => match err.field_violations() {
+            Some(violations) => {
                 let outcome = Outcome {
-                    refused,
+                    refused: violations
+                        .iter()
+                        .map(|v| message(v.code).to_owned())
+                        .collect(),
                     ..Default::default()
                 };
                 render(req, &who, id, "", 1, outcome, err.status()).await

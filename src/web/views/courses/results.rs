@@ -345,11 +345,8 @@ pub async fn record(
             done.len()
         ))),
         Err(err) => {
-            let violations = match err {
-                AppError::BadRequest { ref errors, .. }
-                | AppError::Unprocessable { ref errors, .. }
-                | AppError::Conflict { ref errors, .. } => errors.clone(),
-                _ => return Err(err.into()),
+            let Some(violations) = err.field_violations().map(<[_]>::to_vec) else {
+                return Err(err.into());
             };
             let status = err.status();
             let refused = refusals(&violations);
