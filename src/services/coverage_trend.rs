@@ -206,6 +206,6 @@ mod tests {
             "a day that ends its month is that month's end"
         );
         assert_eq!(month_ends(d(2026, 12, 1), 24).len(), 24);
-        assert_eq!(month_ends(d(2026, 12, 1), 24)[0], d(2024, 11, 30));
+        assert_eq!(month_ends(d(2026, 12, 1), 24)[0], d(2024, 12, 31));
     }
 }
