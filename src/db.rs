@@ -1,7 +1,19 @@
 //! Opening the database: SQLite (the embedded default, WAL, foreign keys on, a busy timeout and a
 //! pool for concurrent readers) or PostgreSQL, chosen by the URL's scheme.
+//!
+//! SQLite has one writer at a time. Rather than let every pooled connection race for the write
+//! lock in SQLite's busy handler (which sleeps while the lock sits idle and serves the waiters in
+//! no order), each SQLite file gets one writer connection of its own: [`begin_write`] takes it in
+//! the order the requests came (the pool's queue is fair), and a request that waits longer than
+//! the bound is refused as overload (503 with `Retry-After`) instead of hanging.
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    str::FromStr,
+    sync::{LazyLock, Mutex},
+    time::Duration,
+};
 
 use anyhow::{Context, bail};
 use migration::{Migrator, MigratorTrait};
@@ -16,9 +28,68 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Readers run beside the single writer in WAL mode.
 const SQLITE_POOL_SIZE: u32 = 8;
 const POSTGRES_POOL_SIZE: u32 = 16;
+/// How long a write waits for the SQLite writer before it is refused as overload.
+pub const DEFAULT_WRITE_WAIT: Duration = Duration::from_secs(5);
 
-/// Opens a pool for `url`, creating a SQLite file (and its folder) when it does not exist yet.
+/// The writer connection of each SQLite file opened by this process.
+static WRITERS: LazyLock<Mutex<HashMap<PathBuf, DatabaseConnection>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Opens a pool for `url`, creating a SQLite file (and its folder) when it does not exist yet;
+/// writes wait at most [`DEFAULT_WRITE_WAIT`] for the SQLite writer.
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, DEFAULT_WRITE_WAIT).await
+}
+
+/// [`connect`] with the bound a write waits for the SQLite writer before it is refused.
+pub async fn connect_with(url: &str, write_wait: Duration) -> anyhow::Result<DatabaseConnection> {
+    let readers = open(url, None).await?;
+    if readers.get_database_backend() == DbBackend::Sqlite && !is_in_memory(url) {
+        let file = sqlite_file(&readers);
+        let known = WRITERS
+            .lock()
+            .map_err(|_| anyhow::anyhow!("writer registry poisoned"))?
+            .contains_key(&file);
+        if !known {
+            let writer = open(url, Some(write_wait)).await?;
+            WRITERS
+                .lock()
+                .map_err(|_| anyhow::anyhow!("writer registry poisoned"))?
+                .entry(file)
+                .or_insert(writer);
+        }
+    }
+    Ok(readers)
+}
+
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:")
+        || url.contains("mode=memory")
+        || SqliteConnectOptions::from_str(url)
+            .map(|o| o.get_filename().as_os_str().is_empty())
+            .unwrap_or(false)
+}
+
+fn sqlite_file(db: &DatabaseConnection) -> PathBuf {
+    let path = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_path_buf();
+    std::fs::canonicalize(&path).unwrap_or(path)
+}
+
+/// The writer of a SQLite file opened by [`connect`], when there is one.
+fn writer_of(db: &DatabaseConnection) -> Option<DatabaseConnection> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return None;
+    }
+    let file = sqlite_file(db);
+    WRITERS.lock().ok()?.get(&file).cloned()
+}
+
+/// A pool for `url`: the readers (`writer_wait` none), or the single writer of a SQLite file.
+async fn open(url: &str, writer_wait: Option<Duration>) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -39,6 +110,12 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         }
         // An in-memory database lives in one connection; a file is shared by the pool.
         options.max_connections(if in_memory { 1 } else { SQLITE_POOL_SIZE });
+        if let Some(wait) = writer_wait {
+            options
+                .max_connections(1)
+                .min_connections(1)
+                .acquire_timeout(wait);
+        }
         options.map_sqlx_sqlite_opts(|opts| {
             opts.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -78,13 +155,18 @@ pub fn backend_name(db: &impl ConnectionTrait) -> &'static str {
     }
 }
 
-/// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`
-/// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing with
-/// `SQLITE_BUSY` when it upgrades from reading to writing; PostgreSQL ignores the mode.
+/// Starts a transaction that will write. On a SQLite file it runs on the file's writer
+/// connection, taken in arrival order (a wait past the bound is a pool timeout, answered 503), and
+/// takes the write lock at `BEGIN` (`BEGIN IMMEDIATE`), so it never fails with `SQLITE_BUSY` when it
+/// upgrades from reading to writing; PostgreSQL ignores the mode and uses its pool.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+    let writer = writer_of(db);
+    writer
+        .as_ref()
+        .unwrap_or(db)
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
 }

@@ -322,3 +322,66 @@ async fn control_characters_anywhere_in_a_body_are_refused_before_anything_is_wr
     assert_eq!(reply.json["errors"][0]["code"], "text.control_character");
     assert_eq!(app.get_ok("/courses").await["total"], 0);
 }
+
+/// A write that waits for the SQLite writer longer than the bound is refused as overload: 503
+/// with `Retry-After` and a problem document, soon after the bound rather than after SQLite's
+/// busy timeout; once the writer is free the same write goes through. (PostgreSQL has no single
+/// writer to wait for.)
+#[tokio::test]
+async fn a_writer_waiting_past_the_bound_gets_503_with_retry_after() {
+    use std::time::{Duration, Instant};
+    let test_db = common::TestDb::new().await;
+    if test_db.is_postgres() {
+        return;
+    }
+    let wait = Duration::from_millis(300);
+    let db = fitreg::db::connect_with(&test_db.url, wait)
+        .await
+        .expect("connect");
+    fitreg::db::migrate(&db).await.expect("migrate");
+    fitreg::services::seed::run(&db, None).await.expect("seed");
+    let app = common::serve(test_db, db).await;
+    let street = app.street_id("450203001").await;
+
+    // A long write holds the writer.
+    let held = fitreg::db::begin_write(&app.db).await.expect("the writer");
+    let started = Instant::now();
+    let refused = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            "/people",
+            person_body("排队者", "19800101", 71, street),
+        )
+        .await;
+    let waited = started.elapsed();
+    assert_eq!(refused.status, 503, "{}", refused.text);
+    let retry = refused
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(retry.is_some_and(|s| s >= 1), "{:?}", refused.headers);
+    assert_eq!(refused.content_type(), "application/problem+json");
+    assert!(waited >= wait, "it waited its turn first: {waited:?}");
+    assert!(
+        waited < Duration::from_secs(10),
+        "no busy-timeout hang: {waited:?}"
+    );
+    assert_eq!(
+        app.get_ok("/people?q=排队者").await["total"],
+        0,
+        "nothing was written"
+    );
+
+    drop(held);
+    let done = app
+        .send_json(
+            &app.admin_token,
+            Method::POST,
+            "/people",
+            person_body("排队者", "19800101", 71, street),
+        )
+        .await;
+    assert_eq!(done.status, 201, "{}", done.text);
+}
