@@ -63,6 +63,20 @@ struct Described {
     capacity: Option<i32>,
 }
 
+/// The option chosen in a required select, or `None` with `code` kept as its violation.
+fn chosen<T: serde::de::DeserializeOwned>(
+    form: &Fields,
+    name: &str,
+    code: &'static str,
+    violations: &mut Vec<FieldViolation>,
+) -> Option<T> {
+    let value = code_of::<T>(form.get(name).map(String::as_str));
+    if value.is_none() {
+        violations.push(FieldViolation::new(name, code, "choose one of the options"));
+    }
+    value
+}
+
 fn describe(form: &Fields, violations: &mut Vec<FieldViolation>) -> Described {
     let mut required = |name: &str| {
         let value = text(form, name);
@@ -74,22 +88,9 @@ fn describe(form: &Fields, violations: &mut Vec<FieldViolation>) -> Described {
     let title = required("title");
     let organizer = required("organizer");
     let location = required("location");
-    let kind = code_of::<CourseKind>(form.get("kind").map(String::as_str));
-    if kind.is_none() {
-        violations.push(FieldViolation::new(
-            "kind",
-            "course.kind_required",
-            "choose what the course is for",
-        ));
-    }
-    let target_role = code_of::<QualificationKind>(form.get("target_role").map(String::as_str));
-    if target_role.is_none() {
-        violations.push(FieldViolation::new(
-            "target_role",
-            "course.target_required",
-            "choose who the course is for",
-        ));
-    }
+    let kind = chosen::<CourseKind>(form, "kind", "course.kind_required", violations);
+    let target_role =
+        chosen::<QualificationKind>(form, "target_role", "course.target_required", violations);
     let target_grade = code_of::<Grade>(form.get("target_grade").map(String::as_str));
     let mut day = |name: &str| match NaiveDate::parse_from_str(&text(form, name), "%Y-%m-%d") {
         Ok(day) => Some(day),
