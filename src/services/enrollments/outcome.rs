@@ -2,8 +2,13 @@
 //! the result of a course that has started, crediting no more hours than the course gives; a
 //! whole class's results are recorded at once, all or nothing.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter,
+};
 
 use super::{EnrollmentView, NewResult, person_target, seat};
 use crate::{
@@ -103,6 +108,27 @@ pub async fn record_results(
     let txn = db::begin_write(db).await?;
     let course = courses::lock(&txn, course_id).await?;
     may_record(caller, &course)?;
+    // The class's seats and people in a few queries, not two per row.
+    let ids: Vec<i32> = rows.iter().map(|(id, _)| *id).collect();
+    let mut seats: HashMap<i32, enrollment::Model> = HashMap::new();
+    let mut people: HashMap<i32, person::Model> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for seat in enrollment::Entity::find()
+            .filter(enrollment::Column::CourseId.eq(course_id))
+            .filter(enrollment::Column::PersonId.is_in(chunk.iter().copied()))
+            .all(&txn)
+            .await?
+        {
+            seats.insert(seat.person_id, seat);
+        }
+        for person in person::Entity::find()
+            .filter(person::Column::Id.is_in(chunk.iter().copied()))
+            .all(&txn)
+            .await?
+        {
+            people.insert(person.id, person);
+        }
+    }
     let mut done = Vec::with_capacity(rows.len());
     let mut refused: Vec<FieldViolation> = Vec::new();
     let mut only_conflicts = true;
@@ -118,14 +144,16 @@ pub async fn record_results(
             ));
             continue;
         }
-        let outcome = match seat(&txn, caller, course_id, person_id).await {
-            Ok((before, person)) => apply(&txn, caller, &course, before, person, &result).await,
-            Err(AppError::NotFound { .. }) => Err(AppError::invalid(
+        let outcome = match (seats.remove(&person_id), people.remove(&person_id)) {
+            // A person the caller may not see holds no seat it may know of.
+            (Some(before), Some(person)) if caller.can_read(person_target(&person)) => {
+                apply(&txn, caller, &course, before, person, &result).await
+            }
+            _ => Err(AppError::invalid(
                 "person_id",
                 "result.not_enrolled",
                 "the person holds no seat in this course",
             )),
-            Err(err) => Err(err),
         };
         match outcome {
             Ok(view) => done.push(view),
@@ -144,17 +172,12 @@ pub async fn record_results(
     if !refused.is_empty() {
         // Dropping the transaction rolls back every row written before the refusal.
         drop(txn);
-        return Err(if only_conflicts {
-            AppError::Conflict {
-                detail: refused
-                    .iter()
-                    .map(|v| format!("{}: {}", v.field, v.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                errors: refused,
+        // Listed up to the cap like any set of violations; 409 when each is a conflict.
+        return Err(match AppError::violations(refused) {
+            AppError::Unprocessable { detail, errors } if only_conflicts => {
+                AppError::Conflict { detail, errors }
             }
-        } else {
-            AppError::violations(refused)
+            other => other,
         });
     }
     txn.commit().await?;
