@@ -150,17 +150,12 @@ async fn main() {
             }
         }
     }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let load = common::Load::new(latencies, started.elapsed());
     println!(
         "POST /courses/{{id}}/enrollments, {CLIENTS} clients, {people} people for {seats} seats: \
-         {:.2} s = {:.0} req/s; p50 {:.1} ms, p99 {:.1} ms; {created} enrolled, {full} full, \
-         {other} other",
-        elapsed.as_secs_f64(),
-        latencies.len() as f64 / elapsed.as_secs_f64(),
-        pct(0.50).as_secs_f64() * 1000.0,
-        pct(0.99).as_secs_f64() * 1000.0,
+         {}; {created} enrolled, {full} full, {other} other; peak RSS {:.0} MiB",
+        load.summary(),
+        common::peak_rss_mib()
     );
     if created != seats || full != people - seats || other != 0 {
         eprintln!("the course was over- or underbooked, or requests failed");

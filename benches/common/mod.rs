@@ -41,3 +41,60 @@ pub async fn serve(state: AppState) -> SocketAddr {
     });
     address
 }
+
+/// Latencies of one load, summarised.
+pub struct Load {
+    pub requests: usize,
+    pub elapsed: std::time::Duration,
+    latencies: Vec<std::time::Duration>,
+}
+
+impl Load {
+    pub fn new(mut latencies: Vec<std::time::Duration>, elapsed: std::time::Duration) -> Self {
+        latencies.sort();
+        Self {
+            requests: latencies.len(),
+            elapsed,
+            latencies,
+        }
+    }
+
+    pub fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The `p`-quantile latency in milliseconds.
+    pub fn ms(&self, p: f64) -> f64 {
+        let Some(last) = self.latencies.len().checked_sub(1) else {
+            return 0.0;
+        };
+        let at = ((self.latencies.len() as f64 * p) as usize).min(last);
+        self.latencies[at].as_secs_f64() * 1000.0
+    }
+
+    /// "N requests in S s = R req/s; p50 X ms, p99 Y ms".
+    pub fn summary(&self) -> String {
+        format!(
+            "{} requests in {:.2} s = {:.0} req/s; p50 {:.1} ms, p99 {:.1} ms",
+            self.requests,
+            self.elapsed.as_secs_f64(),
+            self.rate(),
+            self.ms(0.50),
+            self.ms(0.99)
+        )
+    }
+}
+
+/// The process's peak resident set so far (`VmHWM` in `/proc/self/status`), in MiB.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}

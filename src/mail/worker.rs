@@ -206,7 +206,9 @@ async fn record(
             row.last_error = Set(Some(failure.message));
         }
     }
-    row.update(db).await?;
+    let txn = db::begin_write(db).await?;
+    row.update(&txn).await?;
+    txn.commit().await?;
     Ok(())
 }
 

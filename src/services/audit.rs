@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, DurationRound, SecondsFormat, TimeDelta, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::{PageRequest, Paged, fetch_page};
 use crate::{
     auth::{Caller, Target, hex},
+    db::{ChainHead, WriteTxn},
     entities::{audit_head, audit_log},
     error::AppError,
 };
@@ -53,21 +54,16 @@ impl Entry {
     }
 
     /// Appends the entry inside `txn`, by `caller`.
-    pub async fn record(self, txn: &impl ConnectionTrait, caller: &Caller) -> Result<(), AppError> {
-        // Touching the head first takes its row lock on PostgreSQL: concurrent writers queue here,
-        // so each sees the hash its predecessor wrote.
-        audit_head::Entity::update_many()
-            .col_expr(
-                audit_head::Column::LastId,
-                Expr::col(audit_head::Column::LastId),
-            )
-            .filter(audit_head::Column::Id.eq(1))
-            .exec(txn)
-            .await?;
-        let head = audit_head::Entity::find_by_id(1)
-            .one(txn)
-            .await?
-            .ok_or_else(|| AppError::Internal("audit_head row is missing".into()))?;
+    pub async fn record(self, txn: &WriteTxn, caller: &Caller) -> Result<(), AppError> {
+        // A SQLite writer keeps the head for its open group of writes (read once, written once at
+        // the group's commit); elsewhere the head row is locked, so concurrent writers queue on it
+        // and each sees the hash its predecessor wrote.
+        let kept = txn.chain_slot().map(|slot| slot.head.clone());
+        let head = match kept {
+            Some(Some(head)) => head,
+            Some(None) => read_head(txn, false).await?,
+            None => read_head(txn, true).await?,
+        };
         // Timestamps keep microseconds, the precision both backends store, so the hash recomputes.
         let at = Utc::now()
             .duration_trunc(TimeDelta::microseconds(1))
@@ -98,15 +94,46 @@ impl Entry {
         })
         .exec(txn)
         .await?;
-        audit_head::Entity::update(audit_head::ActiveModel {
-            id: Set(1),
-            last_id: Set(inserted.last_insert_id),
-            last_hash: Set(hash),
-        })
-        .exec(txn)
-        .await?;
+        let head = ChainHead {
+            last_id: inserted.last_insert_id,
+            last_hash: hash,
+        };
+        let unkept = match txn.chain_slot() {
+            Some(mut slot) => {
+                slot.head = Some(head);
+                slot.dirty = true;
+                None
+            }
+            None => Some(head),
+        };
+        if let Some(head) = unkept {
+            audit_head::Entity::update(audit_head::ActiveModel {
+                id: Set(1),
+                last_id: Set(head.last_id),
+                last_hash: Set(head.last_hash),
+            })
+            .exec(txn)
+            .await?;
+        }
         Ok(())
     }
+}
+
+/// The chain's head as stored, locked for the rest of the transaction when `lock` (PostgreSQL;
+/// a SQLite writer holds the database's write lock already).
+async fn read_head(txn: &WriteTxn, lock: bool) -> Result<ChainHead, AppError> {
+    let mut select = audit_head::Entity::find_by_id(1);
+    if lock && txn.get_database_backend() == DbBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    let head = select
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::Internal("audit_head row is missing".into()))?;
+    Ok(ChainHead {
+        last_id: head.last_id,
+        last_hash: head.last_hash,
+    })
 }
 
 /// The fields an entry's hash covers, besides the previous hash.

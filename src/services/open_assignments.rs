@@ -1,9 +1,8 @@
 //! Ending the open assignments of a person or of a community, inside the caller's transaction:
 //! when a person is suspended or retired, a qualification revoked, or a community deactivated.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use crate::db::WriteTxn;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::audit::Entry;
 use crate::{
@@ -22,7 +21,7 @@ pub enum Scope {
 /// Ends today every open assignment of a person (optionally of one role) or of a community,
 /// inside the caller's transaction. An assignment that has not started yet ends on its first day.
 pub async fn end_open(
-    txn: &impl ConnectionTrait,
+    txn: &WriteTxn,
     caller: &Caller,
     scope: Scope,
     role: Option<QualificationKind>,

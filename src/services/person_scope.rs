@@ -76,6 +76,25 @@ pub async fn street_of(db: &impl ConnectionTrait, person_id: i32) -> Result<i32,
     Ok(find(db, person_id).await?.street_id)
 }
 
+/// The person a request body names, read before the write (422 on `person_id` when unknown);
+/// the write then takes [`serialise`].
+pub async fn named(db: &impl ConnectionTrait, person_id: i32) -> Result<person::Model, AppError> {
+    person::Entity::find_by_id(person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::invalid("person_id", "person.unknown", "no such person"))
+}
+
+/// Inside a write: on PostgreSQL, locks the person row for the rest of the transaction so that two
+/// writes for one person are checked one after the other; on SQLite the single writer serialises
+/// them already, and this costs nothing.
+pub async fn serialise(txn: &impl ConnectionTrait, person_id: i32) -> Result<(), AppError> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        lock(txn, person_id).await?;
+    }
+    Ok(())
+}
+
 /// The person row, locked for the rest of the transaction on PostgreSQL so that two writes for
 /// one person are checked one after the other (SQLite serialises writers already). An unknown
 /// person is a 422 on `person_id`: the id came in a request body.

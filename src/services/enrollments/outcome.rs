@@ -2,12 +2,12 @@
 //! the result of a course that has started, crediting no more hours than the course gives; a
 //! whole class's results are recorded at once, all or nothing.
 
+use crate::db::WriteTxn;
 use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 
 use super::{EnrollmentView, NewResult, person_target, seat};
@@ -216,7 +216,7 @@ fn may_record(caller: &Caller, course: &course::Model) -> Result<(), AppError> {
 /// Checks one result against the seat and the course and writes it with its audit entry, inside
 /// the caller's transaction.
 async fn apply(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     caller: &Caller,
     course: &course::Model,
     before: enrollment::Model,
@@ -287,7 +287,7 @@ async fn apply(
 
 /// Writes a changed enrolment with the next version and its audit entry, and commits.
 async fn save(
-    txn: DatabaseTransaction,
+    txn: WriteTxn,
     caller: &Caller,
     action: &str,
     before: &enrollment::Model,
@@ -301,7 +301,7 @@ async fn save(
 
 /// Writes a changed enrolment with the next version and its audit entry.
 async fn write(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     caller: &Caller,
     action: &str,
     before: &enrollment::Model,

@@ -9,6 +9,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 use super::{FileFormat, MAX_UPLOAD};
 use crate::{
     auth::{Caller, hex},
+    db,
     domain::account::Role,
     entities::import_upload,
     error::AppError,
@@ -57,6 +58,7 @@ pub async fn stash(
         .filter(|c| !c.is_control())
         .take(200)
         .collect();
+    let txn = db::begin_write(db).await?;
     import_upload::Entity::insert(import_upload::ActiveModel {
         id: Set(id.clone()),
         account_id: Set(account_id),
@@ -65,8 +67,9 @@ pub async fn stash(
         body: Set(body),
         created_at: Set(Utc::now()),
     })
-    .exec(db)
+    .exec(&txn)
     .await?;
+    txn.commit().await?;
     Ok(id)
 }
 
@@ -94,11 +97,13 @@ pub async fn load(db: &DatabaseConnection, caller: &Caller, id: &str) -> Result<
 /// Drops the caller's upload (imported, or given up).
 pub async fn discard(db: &DatabaseConnection, caller: &Caller, id: &str) -> Result<(), AppError> {
     if let Some(account_id) = caller.account_id {
+        let txn = db::begin_write(db).await?;
         import_upload::Entity::delete_many()
             .filter(import_upload::Column::Id.eq(id))
             .filter(import_upload::Column::AccountId.eq(account_id))
-            .exec(db)
+            .exec(&txn)
             .await?;
+        txn.commit().await?;
     }
     Ok(())
 }

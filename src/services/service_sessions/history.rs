@@ -1,5 +1,6 @@
 //! The history of a session: the session before and after every change.
 
+use crate::db::WriteTxn;
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -16,7 +17,7 @@ use crate::{
 /// Records a change of a session where both readers find it: the session's history, under
 /// `action` with its reason, and the audit log, under the same action.
 pub(super) async fn record_change(
-    txn: &impl ConnectionTrait,
+    txn: &WriteTxn,
     caller: &Caller,
     action: &str,
     reason: Option<&str>,

@@ -52,8 +52,8 @@ pub async fn create(
     };
     caller.require(caller.role != Role::Auditor, "log service sessions")?;
     let now = Utc::now();
-    let txn = db::begin_write(db).await?;
-    let person = person_scope::lock(&txn, person_id).await?;
+    // Everything that holds on a snapshot is checked on the read pool, before the writer.
+    let person = person_scope::named(db, person_id).await?;
     let target = Target::Person {
         person_id,
         street_id: person.street_id,
@@ -63,7 +63,26 @@ pub async fn create(
     } else {
         caller.authorize_write(target, "person", person_id)?;
     }
+    let draft = rules::Draft {
+        person_id,
+        community_id: new.community_id,
+        started_at: new.started_at,
+        ended_at: Some(new.ended_at),
+        activity: &new.activity,
+        participants: new.participants,
+        description: &new.description,
+    };
+    let context = rules::Context {
+        session_id: None,
+        member_lookback: caller.role == Role::Member,
+        places_community: true,
+    };
     let request_hash = idempotency.as_ref().map(|i| hex(&Sha256::digest(&i.body)));
+    let checked = rules::check_before_write(db, &draft, context, now).await;
+
+    let txn = db::begin_write(db).await?;
+    person_scope::serialise(&txn, person_id).await?;
+    // A replay answers as the first request did, even when the rules would refuse it now.
     if let (Some(key), Some(hash), Some(account_id)) =
         (&idempotency, &request_hash, caller.account_id)
     {
@@ -86,21 +105,8 @@ pub async fn create(
             return Ok(Created::Replayed(first));
         }
     }
-    let draft = rules::Draft {
-        person_id,
-        community_id: new.community_id,
-        started_at: new.started_at,
-        ended_at: Some(new.ended_at),
-        activity: &new.activity,
-        participants: new.participants,
-        description: &new.description,
-    };
-    let context = rules::Context {
-        session_id: None,
-        member_lookback: caller.role == Role::Member,
-        places_community: true,
-    };
-    let description = rules::check(&txn, &draft, context, now).await?;
+    let description = checked?;
+    rules::check_overlap(&txn, &draft, context).await?;
     let source = if caller.role == Role::Member {
         SessionSource::OwnLog
     } else {

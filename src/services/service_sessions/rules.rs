@@ -1,7 +1,8 @@
 //! The rules every service session keeps, however it is written: logged, edited while pending,
 //! corrected after approval, opened by a check-in or closed by a check-out (SPEC §4, service
 //! sessions). Each path builds the session as it would be after the change and calls
-//! [`check`]; no path codes a rule of its own.
+//! [`check`] (or, to keep the writer's work short, [`check_before_write`] on the read pool and
+//! [`check_overlap`] in the write); no path codes a rule of its own.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
@@ -55,8 +56,8 @@ pub struct Context {
     pub places_community: bool,
 }
 
-/// Checks every rule: [`check_fields`], then [`check_records`]. Returns the description as it
-/// is stored.
+/// Checks every rule: [`check_fields`], [`check_standing`], then [`check_overlap`]. Returns the
+/// description as it is stored.
 pub async fn check(
     txn: &impl ConnectionTrait,
     draft: &Draft<'_>,
@@ -64,7 +65,22 @@ pub async fn check(
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     let description = check_fields(txn, draft, context, now).await?;
-    check_records(txn, draft, context).await?;
+    check_standing(txn, draft, context).await?;
+    check_overlap(txn, draft, context).await?;
+    Ok(description)
+}
+
+/// The rules that hold on any recent snapshot of the registry: [`check_fields`] and
+/// [`check_standing`]. A write checks them on the read pool before it takes the writer, leaving
+/// only [`check_overlap`], which depends on the writes just before it, to the write.
+pub async fn check_before_write(
+    db: &impl ConnectionTrait,
+    draft: &Draft<'_>,
+    context: Context,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let description = check_fields(db, draft, context, now).await?;
+    check_standing(db, draft, context).await?;
     Ok(description)
 }
 
@@ -98,17 +114,16 @@ pub async fn check_fields(
     Ok(description)
 }
 
-/// The rules against the records: the community (when the session is placed there now), the
-/// person's qualification on that day (422) and overlap with the person's pending or approved
-/// sessions (409).
-pub async fn check_records(
-    txn: &impl ConnectionTrait,
+/// The community (when the session is placed there now) is known and active, and the person held
+/// an active qualification on that day (422).
+pub async fn check_standing(
+    db: &impl ConnectionTrait,
     draft: &Draft<'_>,
     context: Context,
 ) -> Result<(), AppError> {
     if context.places_community {
         let community = community::Entity::find_by_id(draft.community_id)
-            .one(txn)
+            .one(db)
             .await?;
         match community {
             None => {
@@ -128,13 +143,23 @@ pub async fn check_records(
             Some(_) => {}
         }
     }
-    if !qualified_at(txn, draft.person_id, draft.started_at).await? {
+    if !qualified_at(db, draft.person_id, draft.started_at).await? {
         return Err(AppError::invalid(
             "person_id",
             "session.not_qualified",
             "the person held no active qualification on that day",
         ));
     }
+    Ok(())
+}
+
+/// The session does not overlap the person's other pending or approved sessions (409). Checked
+/// inside the write, after the person is serialised.
+pub async fn check_overlap(
+    txn: &impl ConnectionTrait,
+    draft: &Draft<'_>,
+    context: Context,
+) -> Result<(), AppError> {
     if let Some(other) = overlapping(
         txn,
         draft.person_id,

@@ -4,22 +4,26 @@
 //! SQLite has one writer at a time. Rather than let every pooled connection race for the write
 //! lock in SQLite's busy handler (which sleeps while the lock sits idle and serves the waiters in
 //! no order), each SQLite file gets one writer connection of its own: [`begin_write`] takes it in
-//! the order the requests came (the pool's queue is fair), and a request that waits longer than
-//! the bound is refused as overload (503 with `Retry-After`) instead of hanging.
+//! the order the requests came, writes queued behind each other commit together (see [`write`]),
+//! and a request that waits longer than the bound is refused as overload (503 with `Retry-After`)
+//! instead of hanging.
+
+mod write;
+
+pub use write::{ChainHead, ChainSlot, WriteTxn};
 
 use std::{
     collections::HashMap,
     path::PathBuf,
     str::FromStr,
-    sync::{LazyLock, Mutex},
+    sync::{Arc, LazyLock, Mutex},
     time::Duration,
 };
 
 use anyhow::{Context, bail};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
     sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -32,7 +36,7 @@ const POSTGRES_POOL_SIZE: u32 = 16;
 pub const DEFAULT_WRITE_WAIT: Duration = Duration::from_secs(5);
 
 /// The writer connection of each SQLite file opened by this process.
-static WRITERS: LazyLock<Mutex<HashMap<PathBuf, DatabaseConnection>>> =
+static WRITERS: LazyLock<Mutex<HashMap<PathBuf, Arc<write::Group>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// Opens a pool for `url`, creating a SQLite file (and its folder) when it does not exist yet;
@@ -56,7 +60,7 @@ pub async fn connect_with(url: &str, write_wait: Duration) -> anyhow::Result<Dat
                 .lock()
                 .map_err(|_| anyhow::anyhow!("writer registry poisoned"))?
                 .entry(file)
-                .or_insert(writer);
+                .or_insert_with(|| write::Group::new(writer, write_wait));
         }
     }
     Ok(readers)
@@ -80,7 +84,7 @@ fn sqlite_file(db: &DatabaseConnection) -> PathBuf {
 }
 
 /// The writer of a SQLite file opened by [`connect`], when there is one.
-fn writer_of(db: &DatabaseConnection) -> Option<DatabaseConnection> {
+fn writer_of(db: &DatabaseConnection) -> Option<Arc<write::Group>> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return None;
     }
@@ -156,17 +160,13 @@ pub fn backend_name(db: &impl ConnectionTrait) -> &'static str {
 }
 
 /// Starts a transaction that will write. On a SQLite file it runs on the file's writer
-/// connection, taken in arrival order (a wait past the bound is a pool timeout, answered 503), and
-/// takes the write lock at `BEGIN` (`BEGIN IMMEDIATE`), so it never fails with `SQLITE_BUSY` when it
-/// upgrades from reading to writing; PostgreSQL ignores the mode and uses its pool.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let writer = writer_of(db);
-    writer
-        .as_ref()
-        .unwrap_or(db)
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await
+/// connection, taken in arrival order (a wait past the bound is refused as overload, answered 503),
+/// in a savepoint of the group of writes committed together; the group's transaction takes the
+/// write lock at `BEGIN` (`BEGIN IMMEDIATE`), so it never fails with `SQLITE_BUSY` when it upgrades
+/// from reading to writing. PostgreSQL (and an in-memory SQLite database) use their pool.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+    match writer_of(db) {
+        Some(group) => WriteTxn::join(&group).await,
+        None => WriteTxn::alone(db).await,
+    }
 }
