@@ -340,3 +340,61 @@ async fn concurrent_changes_keep_one_unbroken_chain() {
     assert_eq!(verified["intact"], true, "{verified}");
     assert_eq!(verified["checked"], app.get_ok("/audit-log").await["total"]);
 }
+
+/// Entries of different accounts may sit in different chains (on PostgreSQL each actor's chain,
+/// so busy writers do not share one head row; on SQLite all in chain 0): logins of several
+/// accounts at once keep every chain intact, and removing the newest entry of any one chain is
+/// noticed through that chain's head.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_chain_verifies_and_a_removed_newest_entry_of_any_chain_is_noticed() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let mut users = Vec::new();
+    for _ in 0..6 {
+        users.push(app.user("auditor", None).await);
+    }
+    let logins: Vec<_> = users
+        .iter()
+        .flat_map(|u| std::iter::repeat_n(u.username.clone(), 4))
+        .map(|username| {
+            let app = app.clone();
+            tokio::spawn(async move { app.login(&username, common::USER_PASSWORD).await.status })
+        })
+        .collect();
+    for login in logins {
+        assert_eq!(login.await.unwrap(), 200);
+    }
+    let rows = audit_log::Entity::find()
+        .order_by_asc(audit_log::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    let chains: std::collections::BTreeSet<i16> = rows.iter().map(|r| r.chain).collect();
+    if app.test_db.is_postgres() {
+        assert!(chains.len() > 1, "actors spread over chains: {chains:?}");
+    } else {
+        assert_eq!(chains, [0].into(), "SQLite keeps one chain");
+    }
+    for entry in entries(&app, "?per_page=200").await {
+        assert!(
+            entry["chain"]
+                .as_i64()
+                .is_some_and(|c| (0..16).contains(&c))
+        );
+    }
+    let verified = app.get_ok("/audit-log/verify").await;
+    assert_eq!(verified["intact"], true, "{verified}");
+    assert_eq!(verified["checked"], rows.len());
+
+    // The newest entry of the last chain used, which is not the newest entry overall.
+    let chain = *chains.last().unwrap();
+    let newest_of_chain = rows.iter().rfind(|r| r.chain == chain).unwrap();
+    audit_log::Entity::delete_by_id(newest_of_chain.id)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let verified = app.get_ok("/audit-log/verify").await;
+    assert_eq!(
+        verified["intact"], false,
+        "chain {chain} lost its newest entry"
+    );
+}

@@ -19,6 +19,7 @@ mod m20261209_000001_create_registrations;
 mod m20261210_000001_create_request_throttle;
 mod m20261211_000001_add_web_sessions;
 mod m20261212_000001_create_import_uploads;
+mod m20261213_000001_audit_chains;
 
 /// A plain index over `columns` of `table`, in order.
 pub(crate) fn index<C: IntoIden>(
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000001_create_request_throttle::Migration),
             Box::new(m20261211_000001_add_web_sessions::Migration),
             Box::new(m20261212_000001_create_import_uploads::Migration),
+            Box::new(m20261213_000001_audit_chains::Migration),
         ]
     }
 }

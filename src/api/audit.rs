@@ -42,10 +42,13 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
     /// The request that made the change.
     pub request_id: Option<String>,
-    /// Hash of the previous entry.
+    /// Hash of the previous entry of the same chain.
     pub prev_hash: String,
     /// SHA-256 over this entry and `prev_hash`.
     pub hash: String,
+    /// The hash chain the entry belongs to (0-15): on PostgreSQL entries are chained per actor
+    /// in 16 chains side by side, each checked by `GET /audit-log/verify`; on SQLite all are in 0.
+    pub chain: i16,
 }
 
 impl From<audit_log::Model> for AuditEntry {
@@ -63,6 +66,7 @@ impl From<audit_log::Model> for AuditEntry {
             request_id: e.request_id,
             prev_hash: e.prev_hash,
             hash: e.hash,
+            chain: e.chain,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `audit_head`: the one row holding the newest audit entry's id and hash.
+//! `audit_head`: for each audit chain (row `chain + 1`), its newest entry's id and hash.
 
 use sea_orm::entity::prelude::*;
 

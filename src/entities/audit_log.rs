@@ -19,6 +19,8 @@ pub struct Model {
     pub request_id: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The chain the entry belongs to (see `services::audit`).
+    pub chain: i16,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,8 @@
 //! The audit log: every change is recorded in the transaction that makes it, chained by hash so
-//! an edited, removed or reordered entry is detected by [`verify`].
+//! an edited, removed or reordered entry is detected by [`verify`]. The log is [`CHAINS`] chains
+//! side by side, each with its head row, so busy PostgreSQL writers do not share one hot row.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, DurationRound, SecondsFormat, TimeDelta, Utc};
 use sea_orm::{
@@ -17,8 +20,24 @@ use crate::{
     error::AppError,
 };
 
-/// The `prev_hash` of the first entry (the migration seeds `audit_head` with it).
+/// The `prev_hash` of a chain's first entry (the migrations seed `audit_head` with it).
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// How many hash chains the log keeps (`audit_head` has a row for each). On PostgreSQL an entry
+/// joins its actor's chain, so writers of different accounts lock different head rows instead of
+/// all queueing on one; within a chain the head's lock orders the entries as they commit. SQLite
+/// has a single writer and keeps every entry in chain 0.
+pub const CHAINS: i16 = 16;
+
+/// The chain `caller`'s entries join in `txn`.
+fn chain_of(txn: &impl ConnectionTrait, caller: &Caller) -> i16 {
+    match txn.get_database_backend() {
+        DbBackend::Postgres => caller
+            .account_id
+            .map_or(0, |id| id.rem_euclid(i32::from(CHAINS)) as i16),
+        _ => 0,
+    }
+}
 
 /// One change about to be recorded.
 #[derive(Debug, Clone)]
@@ -55,14 +74,15 @@ impl Entry {
 
     /// Appends the entry inside `txn`, by `caller`.
     pub async fn record(self, txn: &WriteTxn, caller: &Caller) -> Result<(), AppError> {
-        // A SQLite writer keeps the head for its open group of writes (read once, written once at
-        // the group's commit); elsewhere the head row is locked, so concurrent writers queue on it
-        // and each sees the hash its predecessor wrote.
+        // A SQLite writer keeps chain 0's head for its open group of writes (read once, written
+        // once at the group's commit); elsewhere the chain's head row is locked, so concurrent
+        // writers of one chain queue on it and each sees the hash its predecessor wrote.
+        let chain = chain_of(txn, caller);
         let kept = txn.chain_slot().map(|slot| slot.head.clone());
         let head = match kept {
             Some(Some(head)) => head,
-            Some(None) => read_head(txn, false).await?,
-            None => read_head(txn, true).await?,
+            Some(None) => read_head(txn, chain, false).await?,
+            None => read_head(txn, chain, true).await?,
         };
         // Timestamps keep microseconds, the precision both backends store, so the hash recomputes.
         let at = Utc::now()
@@ -90,6 +110,7 @@ impl Entry {
             request_id: Set(caller.request_id.clone()),
             prev_hash: Set(head.last_hash),
             hash: Set(hash.clone()),
+            chain: Set(chain),
             ..Default::default()
         })
         .exec(txn)
@@ -108,7 +129,7 @@ impl Entry {
         };
         if let Some(head) = unkept {
             audit_head::Entity::update(audit_head::ActiveModel {
-                id: Set(1),
+                id: Set(i32::from(chain) + 1),
                 last_id: Set(head.last_id),
                 last_hash: Set(head.last_hash),
             })
@@ -119,10 +140,10 @@ impl Entry {
     }
 }
 
-/// The chain's head as stored, locked for the rest of the transaction when `lock` (PostgreSQL;
+/// A chain's head as stored, locked for the rest of the transaction when `lock` (PostgreSQL;
 /// a SQLite writer holds the database's write lock already).
-async fn read_head(txn: &WriteTxn, lock: bool) -> Result<ChainHead, AppError> {
-    let mut select = audit_head::Entity::find_by_id(1);
+async fn read_head(txn: &WriteTxn, chain: i16, lock: bool) -> Result<ChainHead, AppError> {
+    let mut select = audit_head::Entity::find_by_id(i32::from(chain) + 1);
     if lock && txn.get_database_backend() == DbBackend::Postgres {
         select = select.lock_exclusive();
     }
@@ -249,16 +270,23 @@ pub struct Verification {
 /// Entries are checked in batches of this many.
 const VERIFY_BATCH: u64 = 1000;
 
-/// Recomputes every entry's hash in order and checks each links to its predecessor, and that the
-/// head names the last entry (so removing the newest entries is detected too).
+/// Recomputes every entry's hash in order and checks each links to its predecessor in its chain,
+/// and that each chain's head names its last entry (so removing the newest entries is detected
+/// too).
 pub async fn verify(db: &DatabaseConnection, caller: &Caller) -> Result<Verification, AppError> {
     caller.require(
         caller.can_read(Target::DistrictRecords),
         "verify the audit log",
     )?;
-    let mut expected_prev = GENESIS_HASH.to_owned();
+    // Per chain: its last entry's id and hash so far.
+    let mut chains: HashMap<i16, (i64, String)> = HashMap::new();
     let mut last_id = 0i64;
     let mut checked = 0u64;
+    let broken = |checked, id| Verification {
+        intact: false,
+        checked,
+        first_broken_id: Some(id),
+    };
     loop {
         let batch = audit_log::Entity::find()
             .filter(audit_log::Column::Id.gt(last_id))
@@ -268,25 +296,37 @@ pub async fn verify(db: &DatabaseConnection, caller: &Caller) -> Result<Verifica
             .await?;
         let Some(last) = batch.last() else { break };
         last_id = last.id;
-        for row in &batch {
+        for row in batch {
             checked += 1;
-            if row.prev_hash != expected_prev
-                || HashedFields::of(row).hash(&row.prev_hash) != row.hash
-            {
-                return Ok(Verification {
-                    intact: false,
-                    checked,
-                    first_broken_id: Some(row.id),
-                });
+            if !(0..CHAINS).contains(&row.chain) {
+                return Ok(broken(checked, row.id));
             }
-            expected_prev = row.hash.clone();
+            let (chain_last, expected_prev) = chains
+                .entry(row.chain)
+                .or_insert_with(|| (0, GENESIS_HASH.to_owned()));
+            if row.prev_hash != *expected_prev
+                || HashedFields::of(&row).hash(&row.prev_hash) != row.hash
+            {
+                return Ok(broken(checked, row.id));
+            }
+            *chain_last = row.id;
+            *expected_prev = row.hash;
         }
     }
-    let head = audit_head::Entity::find_by_id(1).one(db).await?;
-    let head_matches = head.is_some_and(|h| h.last_hash == expected_prev && h.last_id == last_id);
+    let heads = audit_head::Entity::find().all(db).await?;
+    for chain in 0..CHAINS {
+        let (chain_last, expected) = chains
+            .get(&chain)
+            .cloned()
+            .unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
+        let head = heads.iter().find(|h| h.id == i32::from(chain) + 1);
+        if !head.is_some_and(|h| h.last_hash == expected && h.last_id == chain_last) {
+            return Ok(broken(checked, chain_last + 1));
+        }
+    }
     Ok(Verification {
-        intact: head_matches,
+        intact: true,
         checked,
-        first_broken_id: (!head_matches).then_some(last_id + 1),
+        first_broken_id: None,
     })
 }

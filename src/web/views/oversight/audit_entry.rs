@@ -24,6 +24,7 @@ struct EntryPage {
     layout: Layout,
     title: &'static str,
     row: AuditRow,
+    chain: i16,
     prev_hash: String,
     hash: String,
 }
@@ -39,6 +40,7 @@ pub async fn detail(req: &Request, who: WebCaller, Path(id): Path<i64>) -> poem:
         layout,
         title: "审计记录",
         row: row_of(&entry, &names),
+        chain: entry.chain,
         prev_hash: entry.prev_hash.clone(),
         hash: entry.hash.clone(),
     })
