@@ -118,6 +118,10 @@ async fn coverage_on_each_day_of_a_known_history_is_exact() {
     );
     assert_eq!(community(&handover, h.c1)["volunteers"], 1);
     assert_eq!(handover["instructors_per_1000_target"], 2.16);
+    // Unknown values are there as null, as the OpenAPI document says, not left out.
+    let unknown = community(&handover, h.c1).as_object().unwrap();
+    assert_eq!(unknown.get("population"), Some(&Value::Null));
+    assert_eq!(unknown.get("instructors_per_1000"), Some(&Value::Null));
 
     // A population gives a density.
     app.send_json(

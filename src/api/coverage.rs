@@ -7,6 +7,7 @@ use super::{
     ApiTags,
     auth::BearerAuth,
     files::{ExportFile, ExportFormat},
+    json::JsonReport,
 };
 use crate::{
     app::AppState,
@@ -31,7 +32,7 @@ impl CoverageApi {
 }
 
 /// Communities counted, covered, and the share covered.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 pub struct CoverageTotals {
     pub communities: u64,
     pub covered: u64,
@@ -49,7 +50,7 @@ impl From<&Totals> for CoverageTotals {
     }
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 pub struct StreetCoverage {
     pub id: i32,
     pub code: String,
@@ -60,13 +61,13 @@ pub struct StreetCoverage {
 }
 
 /// Administrators in force, by employment.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 pub struct Administrators {
     pub full_time: i64,
     pub part_time: i64,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 pub struct CommunityCoverageItem {
     pub id: i32,
     pub code: String,
@@ -106,7 +107,7 @@ impl From<CommunityCoverage> for CommunityCoverageItem {
 }
 
 /// The audit of one day.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 pub struct CoverageReport {
     pub as_of: NaiveDate,
     pub district: CoverageTotals,
@@ -116,7 +117,7 @@ pub struct CoverageReport {
     pub instructors_per_1000_target: f64,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 pub struct GapItem {
     pub id: i32,
     pub code: String,
@@ -128,14 +129,14 @@ pub struct GapItem {
     pub days: Option<i64>,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 pub struct GapsReport {
     pub as_of: NaiveDate,
     pub total: usize,
     pub items: Vec<GapItem>,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 pub struct AtRiskItem {
     pub id: i32,
     pub code: String,
@@ -146,7 +147,7 @@ pub struct AtRiskItem {
     pub days_left: i64,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 pub struct AtRiskReport {
     pub as_of: NaiveDate,
     pub within_days: u32,
@@ -188,9 +189,9 @@ impl CoverageApi {
         auth: BearerAuth,
         as_of: Query<Option<NaiveDate>>,
         street_id: Query<Option<i32>>,
-    ) -> Result<Json<CoverageReport>, AppError> {
+    ) -> Result<JsonReport<CoverageReport>, AppError> {
         let report = coverage::audit(&self.state.db, &auth.0, day(as_of.0)?, street_id.0).await?;
-        Ok(Json(CoverageReport {
+        Ok(JsonReport(CoverageReport {
             as_of: report.as_of,
             district: (&report.district).into(),
             streets: report
@@ -223,7 +224,7 @@ impl CoverageApi {
         auth: BearerAuth,
         as_of: Query<Option<NaiveDate>>,
         street_id: Query<Option<i32>>,
-    ) -> Result<Json<GapsReport>, AppError> {
+    ) -> Result<JsonReport<GapsReport>, AppError> {
         let as_of = day(as_of.0)?;
         let gaps = coverage::gaps(&self.state.db, &auth.0, as_of, street_id.0).await?;
         let items: Vec<GapItem> = gaps
@@ -237,7 +238,7 @@ impl CoverageApi {
                 days: g.days,
             })
             .collect();
-        Ok(Json(GapsReport {
+        Ok(JsonReport(GapsReport {
             as_of,
             total: items.len(),
             items,
@@ -259,7 +260,7 @@ impl CoverageApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "366")))]
         within_days: Query<Option<u32>>,
         street_id: Query<Option<i32>>,
-    ) -> Result<Json<AtRiskReport>, AppError> {
+    ) -> Result<JsonReport<AtRiskReport>, AppError> {
         let within_days = within_days.0.unwrap_or(coverage_alerts::AT_RISK_DAYS);
         let risks = coverage::at_risk(&self.state.db, &auth.0, within_days, street_id.0).await?;
         let items: Vec<AtRiskItem> = risks
@@ -273,7 +274,7 @@ impl CoverageApi {
                 days_left: r.days_left,
             })
             .collect();
-        Ok(Json(AtRiskReport {
+        Ok(JsonReport(AtRiskReport {
             as_of: today(),
             within_days,
             total: items.len(),

@@ -209,6 +209,62 @@ fn quoted_value_path(
     None
 }
 
+/// A JSON response written straight from `T` by serde, for large reports: poem-openapi's
+/// `Json<T>` first builds the whole answer as a `serde_json::Value` tree, one allocation per
+/// field. The OpenAPI document is the same as for `Json<T>`; `T`'s serde names must be its
+/// poem-openapi names (plain `derive(Serialize)` beside `derive(Object)`, no renames).
+pub struct JsonReport<T>(pub T);
+
+impl<T: Type> Payload for JsonReport<T> {
+    const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+
+    fn check_content_type(content_type: &str) -> bool {
+        <JsonBody<T> as Payload>::check_content_type(content_type)
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: Type + serde::Serialize + Send> poem::IntoResponse for JsonReport<T> {
+    fn into_response(self) -> poem::Response {
+        match serde_json::to_vec(&self.0) {
+            Ok(body) => poem::Response::builder()
+                .content_type(<Self as Payload>::CONTENT_TYPE)
+                .body(body),
+            Err(e) => AppError::Internal(format!("serialising the report: {e}"))
+                .problem()
+                .into_response(),
+        }
+    }
+}
+
+impl<T: Type + serde::Serialize + Send> poem_openapi::ApiResponse for JsonReport<T> {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        poem_openapi::registry::MetaResponses {
+            responses: vec![poem_openapi::registry::MetaResponse {
+                description: "",
+                status: Some(200),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: <Self as Payload>::CONTENT_TYPE,
+                    schema: Self::schema_ref(),
+                }],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use poem_openapi::Object;

@@ -1,5 +1,5 @@
 //! The coverage audit (DOMAIN.md section 4): on a given day, which active communities have an
-//! administrator assignment in force. Two set-based queries answer every community; streets and
+//! administrator assignment in force. One grouped query answers every community; streets and
 //! the district are summed from them, so every level agrees. A past day is answered from the
 //! assignments' own dates and the day a community was deactivated, not from today's state.
 
@@ -177,88 +177,73 @@ pub async fn audit(
     })
 }
 
-/// Two set-based queries whatever the number of communities: the communities counted that day,
-/// and the assignments in force that day counted per community, role and employment.
+/// The communities counted that day with the assignments in force counted per role and
+/// employment, in one grouped query: each community probes the covering index
+/// `idx_assignment_coverage` for its own assignments (`EXPLAIN QUERY PLAN`: a scan of community,
+/// a covering-index search of assignment). Assignments of one person, community and role never
+/// overlap, so counting rows counts people.
+pub const COMMUNITIES_ON_SQL: &str = "SELECT c.id, c.code, c.name, c.street_id, c.population, \
+       CAST(COUNT(CASE WHEN a.role = 'community_sports_administrator' AND a.employment = 'full_time' THEN 1 END) AS BIGINT), \
+       CAST(COUNT(CASE WHEN a.role = 'community_sports_administrator' AND (a.employment IS NULL OR a.employment <> 'full_time') THEN 1 END) AS BIGINT), \
+       CAST(COUNT(CASE WHEN a.role = 'social_sports_instructor' THEN 1 END) AS BIGINT), \
+       CAST(COUNT(CASE WHEN a.role = 'fitness_volunteer' THEN 1 END) AS BIGINT), \
+       CAST(COUNT(CASE WHEN a.role = 'scientific_fitness_instructor' THEN 1 END) AS BIGINT) \
+     FROM community c LEFT JOIN assignment a ON a.community_id = c.id \
+       AND a.starts_on <= ? AND (a.ends_on IS NULL OR a.ends_on > ?) \
+     WHERE (c.active = ? OR c.deactivated_on > ?)";
+
+/// [`COMMUNITIES_ON_SQL`] for one day, of one street or all, with its bound values.
+pub fn communities_on_statement(
+    backend: DbBackend,
+    day: NaiveDate,
+    street_id: Option<i32>,
+) -> Statement {
+    let mut sql = String::from(COMMUNITIES_ON_SQL);
+    let mut values: Vec<Value> = vec![day.into(), day.into(), true.into(), day.into()];
+    if let Some(id) = street_id {
+        sql.push_str(" AND c.street_id = ?");
+        values.push(id.into());
+    }
+    sql.push_str(" GROUP BY c.id, c.code, c.name, c.street_id, c.population ORDER BY c.code");
+    statement(backend, &sql, values)
+}
+
 async fn communities_on(
     db: &impl ConnectionTrait,
     day: NaiveDate,
     street_id: Option<i32>,
 ) -> Result<Vec<CommunityCoverage>, AppError> {
-    let backend = db.get_database_backend();
-    let mut sql = String::from(
-        "SELECT id, code, name, street_id, population FROM community WHERE (active = ? OR deactivated_on > ?)",
-    );
-    let mut values: Vec<Value> = vec![true.into(), day.into()];
-    if let Some(id) = street_id {
-        sql.push_str(" AND street_id = ?");
-        values.push(id.into());
-    }
-    sql.push_str(" ORDER BY code");
-    let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
-
-    // People per community, role and employment, folded into one row per community. Assignments
-    // of one person, community and role never overlap, so counting rows counts people.
-    let mut sql = String::from(
-        "SELECT community_id, \
-           CAST(SUM(CASE WHEN role = 'community_sports_administrator' AND employment = 'full_time' THEN n ELSE 0 END) AS BIGINT), \
-           CAST(SUM(CASE WHEN role = 'community_sports_administrator' AND (employment IS NULL OR employment <> 'full_time') THEN n ELSE 0 END) AS BIGINT), \
-           CAST(SUM(CASE WHEN role = 'social_sports_instructor' THEN n ELSE 0 END) AS BIGINT), \
-           CAST(SUM(CASE WHEN role = 'fitness_volunteer' THEN n ELSE 0 END) AS BIGINT), \
-           CAST(SUM(CASE WHEN role = 'scientific_fitness_instructor' THEN n ELSE 0 END) AS BIGINT) \
-         FROM (SELECT a.community_id, a.role, a.employment, COUNT(*) AS n FROM assignment a \
-               WHERE a.starts_on <= ? AND (a.ends_on IS NULL OR a.ends_on > ?)",
-    );
-    let mut values: Vec<Value> = vec![day.into(), day.into()];
-    if let Some(id) = street_id {
-        sql.push_str(" AND a.community_id IN (SELECT id FROM community WHERE street_id = ?)");
-        values.push(id.into());
-    }
-    sql.push_str(" GROUP BY a.community_id, a.role, a.employment) per_role GROUP BY community_id");
-    #[derive(Default)]
-    struct Counts {
-        full: i64,
-        part: i64,
-        instructors: i64,
-        volunteers: i64,
-        scientific: i64,
-    }
-    let mut counts: HashMap<i32, Counts> = HashMap::new();
-    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
-        counts.insert(
-            row.try_get_by_index(0)?,
-            Counts {
-                full: row.try_get_by_index(1)?,
-                part: row.try_get_by_index(2)?,
-                instructors: row.try_get_by_index(3)?,
-                volunteers: row.try_get_by_index(4)?,
-                scientific: row.try_get_by_index(5)?,
-            },
-        );
-    }
-
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id: i32 = row.try_get_by_index(0)?;
-        let population: Option<i32> = row.try_get_by_index(4)?;
-        let c = counts.remove(&id).unwrap_or_default();
-        out.push(CommunityCoverage {
-            id,
-            code: row.try_get_by_index(1)?,
-            name: row.try_get_by_index(2)?,
-            street_id: row.try_get_by_index(3)?,
-            population,
-            administrators_full_time: c.full,
-            administrators_part_time: c.part,
-            instructors: c.instructors,
-            volunteers: c.volunteers,
-            scientific_instructors: c.scientific,
-            covered: c.full + c.part > 0,
-            instructors_per_1000: population
-                .filter(|p| *p > 0)
-                .map(|p| c.instructors as f64 * 1000.0 / f64::from(p)),
-        });
-    }
-    Ok(out)
+    let rows = db
+        .query_all_raw(communities_on_statement(
+            db.get_database_backend(),
+            day,
+            street_id,
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let population: Option<i32> = row.try_get_by_index(4)?;
+            let full: i64 = row.try_get_by_index(5)?;
+            let part: i64 = row.try_get_by_index(6)?;
+            let instructors: i64 = row.try_get_by_index(7)?;
+            Ok(CommunityCoverage {
+                id: row.try_get_by_index(0)?,
+                code: row.try_get_by_index(1)?,
+                name: row.try_get_by_index(2)?,
+                street_id: row.try_get_by_index(3)?,
+                population,
+                administrators_full_time: full,
+                administrators_part_time: part,
+                instructors,
+                volunteers: row.try_get_by_index(8)?,
+                scientific_instructors: row.try_get_by_index(9)?,
+                covered: full + part > 0,
+                instructors_per_1000: population
+                    .filter(|p| *p > 0)
+                    .map(|p| instructors as f64 * 1000.0 / f64::from(p)),
+            })
+        })
+        .collect()
 }
 
 /// An uncovered community and how long it has been so.
