@@ -287,6 +287,7 @@ async fn dashboard_against_api(
         page.push(ms);
         page_bytes = bytes;
     }
+    gaps_and_risks(label, conn, &app, &bearer, sql).await;
     let (api, page) = (median(api), median(page));
     let ratio = page / api;
     let api_ratio = api / sql;
@@ -307,6 +308,110 @@ async fn dashboard_against_api(
         } else {
             " - OVER the 2x target"
         }
+    );
+}
+
+/// The uncovered communities with the day their last administrator left, in one hand-written
+/// query: the limit for `GET /coverage/gaps`.
+const GAPS_SQL: &str = "SELECT c.id, c.code, c.name, c.street_id, \
+       MAX(CASE WHEN a.ends_on <= ? THEN a.ends_on END) \
+     FROM community c LEFT JOIN assignment a ON a.community_id = c.id \
+       AND a.role = 'community_sports_administrator' AND a.starts_on <= ? \
+     WHERE (c.active = ? OR c.deactivated_on > ?) \
+     GROUP BY c.id, c.code, c.name, c.street_id \
+     HAVING COUNT(CASE WHEN a.ends_on IS NULL OR a.ends_on > ? THEN 1 END) = 0 ORDER BY c.code";
+
+/// The administrator terms running into the next 30 days: with the coverage SQL, what the
+/// at-risk list is computed from.
+const TERMS_SQL: &str = "SELECT community_id, starts_on, ends_on FROM assignment \
+     WHERE role = 'community_sports_administrator' AND starts_on <= ? AND (ends_on IS NULL OR ends_on > ?)";
+
+/// `GET /coverage/gaps` against its hand-written SQL, and `GET /coverage/at-risk` against the
+/// coverage SQL plus the terms query it needs.
+async fn gaps_and_risks(
+    label: &str,
+    conn: &sea_orm::DatabaseConnection,
+    app: &impl Endpoint<Output = poem::Response>,
+    bearer: &str,
+    coverage_sql: f64,
+) {
+    let backend = conn.get_database_backend();
+    let day = today();
+    let (mut gaps_sql, mut terms_sql, mut gaps_api, mut risks_api) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut gaps = 0;
+    for _ in 0..7 {
+        let started = Instant::now();
+        let rows = conn
+            .query_all_raw(coverage::statement(
+                backend,
+                GAPS_SQL,
+                vec![day.into(), day.into(), true.into(), day.into(), day.into()],
+            ))
+            .await
+            .expect("the gaps SQL");
+        for row in &rows {
+            let _: (i32, String, String, i32, Option<NaiveDate>) = (
+                row.try_get_by_index(0).unwrap(),
+                row.try_get_by_index(1).unwrap(),
+                row.try_get_by_index(2).unwrap(),
+                row.try_get_by_index(3).unwrap(),
+                row.try_get_by_index(4).unwrap(),
+            );
+        }
+        gaps = rows.len();
+        gaps_sql.push(started.elapsed().as_secs_f64() * 1000.0);
+        let started = Instant::now();
+        let rows = conn
+            .query_all_raw(coverage::statement(
+                backend,
+                TERMS_SQL,
+                vec![(day + TimeDelta::days(30)).into(), day.into()],
+            ))
+            .await
+            .expect("the terms SQL");
+        for row in &rows {
+            let _: (i32, NaiveDate, Option<NaiveDate>) = (
+                row.try_get_by_index(0).unwrap(),
+                row.try_get_by_index(1).unwrap(),
+                row.try_get_by_index(2).unwrap(),
+            );
+        }
+        terms_sql.push(started.elapsed().as_secs_f64() * 1000.0);
+        let (ms, _) = timed_get(
+            app,
+            &format!("/api/v1/coverage/gaps?as_of={day}"),
+            (header::AUTHORIZATION, bearer),
+        )
+        .await;
+        gaps_api.push(ms);
+        let (ms, _) = timed_get(
+            app,
+            "/api/v1/coverage/at-risk?within_days=30",
+            (header::AUTHORIZATION, bearer),
+        )
+        .await;
+        risks_api.push(ms);
+    }
+    let (gaps_sql, gaps_api) = (median(gaps_sql), median(gaps_api));
+    let risks_sql = coverage_sql + median(terms_sql);
+    let risks_api = median(risks_api);
+    let verdict = |api: f64, sql: f64| {
+        if api <= 2.0 * sql && api < 150.0 {
+            " - within the 2x and 150 ms goal"
+        } else {
+            " - OVER the goal (2x the SQL, under 150 ms)"
+        }
+    };
+    println!(
+        "{label}: GET /api/v1/coverage/gaps ({gaps} gaps) median {gaps_api:.0} ms against its SQL {gaps_sql:.0} ms: {:.2}x{}",
+        gaps_api / gaps_sql,
+        verdict(gaps_api, gaps_sql)
+    );
+    println!(
+        "{label}: GET /api/v1/coverage/at-risk median {risks_api:.0} ms against the coverage and terms SQL {risks_sql:.0} ms: {:.2}x{}",
+        risks_api / risks_sql,
+        verdict(risks_api, risks_sql)
     );
 }
 

@@ -108,7 +108,7 @@ pub(crate) fn audited_street(
 }
 
 /// Rewrites `?` placeholders for PostgreSQL (`$1`, `$2` ...).
-pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = match backend {
         DbBackend::Postgres => {
             let mut out = String::with_capacity(sql.len() + 8);
