@@ -166,6 +166,68 @@ async fn a_deactivated_community_drops_out_from_that_day_on() {
 }
 
 #[tokio::test]
+async fn the_gaps_are_the_uncovered_communities_of_the_audit_on_every_day() {
+    let app = spawn_app().await;
+    let h = history(&app).await;
+    let tianma = app.get_ok("/coverage").await["streets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "450203001")
+        .unwrap()["id"]
+        .clone();
+    for day in [
+        "2025-01-09",
+        "2025-01-10",
+        "2025-02-14",
+        "2025-02-15",
+        "2025-02-19",
+        "2025-02-20",
+        "2025-03-01",
+        "2025-03-02",
+    ] {
+        for scope in [String::new(), format!("&street_id={tianma}")] {
+            let audit = app.get_ok(&format!("/coverage?as_of={day}{scope}")).await;
+            let uncovered: Vec<&Value> = audit["communities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["covered"] == false)
+                .map(|c| &c["id"])
+                .collect();
+            let gaps = app
+                .get_ok(&format!("/coverage/gaps?as_of={day}{scope}"))
+                .await;
+            let listed: Vec<&Value> = gaps["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| &g["id"])
+                .collect();
+            assert_eq!(listed, uncovered, "{day}{scope}");
+            assert_eq!(gaps["total"], uncovered.len());
+        }
+    }
+    let gaps = app.get_ok("/coverage/gaps?as_of=2025-03-02").await;
+    let c2 = gaps["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == h.c2)
+        .unwrap();
+    assert_eq!(c2["uncovered_since"], "2025-02-20");
+    assert_eq!(c2["days"], 10);
+    assert!(
+        !gaps["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["id"] == h.c1),
+        "c1 has its part-time administrator"
+    );
+}
+
+#[tokio::test]
 async fn gaps_tell_since_when_and_at_risk_looks_ahead() {
     let app = spawn_app().await;
     let h = history(&app).await;

@@ -128,6 +128,21 @@ pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement
     Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// [`audited_street`], and a street that exists.
+async fn checked_street(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    street_id: Option<i32>,
+) -> Result<Option<i32>, AppError> {
+    let street_id = audited_street(caller, street_id)?;
+    if let Some(id) = street_id
+        && street::Entity::find_by_id(id).one(db).await?.is_none()
+    {
+        return Err(AppError::not_found("street", id));
+    }
+    Ok(street_id)
+}
+
 /// The audit on `as_of`, for one street or the caller's whole scope.
 pub async fn audit(
     db: &impl ConnectionTrait,
@@ -135,13 +150,10 @@ pub async fn audit(
     as_of: NaiveDate,
     street_id: Option<i32>,
 ) -> Result<Coverage, AppError> {
-    let street_id = audited_street(caller, street_id)?;
+    let street_id = checked_street(db, caller, street_id).await?;
     let mut streets_query = street::Entity::find();
     if let Some(id) = street_id {
         streets_query = streets_query.filter(street::Column::Id.eq(id));
-        if streets_query.clone().one(db).await?.is_none() {
-            return Err(AppError::not_found("street", id));
-        }
     }
     let communities = communities_on(db, as_of, street_id).await?;
     let mut by_street: HashMap<i32, Vec<&CommunityCoverage>> = HashMap::new();
@@ -261,8 +273,73 @@ pub async fn gaps(
     as_of: NaiveDate,
     street_id: Option<i32>,
 ) -> Result<Vec<Gap>, AppError> {
-    let coverage = audit(db, caller, as_of, street_id).await?;
-    gaps_in(db, &coverage).await
+    let street_id = checked_street(db, caller, street_id).await?;
+    let rows = db
+        .query_all_raw(gaps_statement(db.get_database_backend(), as_of, street_id))
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let population: Option<i32> = row.try_get_by_index(4)?;
+            let instructors: i64 = row.try_get_by_index(5)?;
+            let uncovered_since: Option<NaiveDate> = row.try_get_by_index(8)?;
+            Ok(Gap {
+                community: CommunityCoverage {
+                    id: row.try_get_by_index(0)?,
+                    code: row.try_get_by_index(1)?,
+                    name: row.try_get_by_index(2)?,
+                    street_id: row.try_get_by_index(3)?,
+                    population,
+                    administrators_full_time: 0,
+                    administrators_part_time: 0,
+                    instructors,
+                    volunteers: row.try_get_by_index(6)?,
+                    scientific_instructors: row.try_get_by_index(7)?,
+                    covered: false,
+                    instructors_per_1000: population
+                        .filter(|p| *p > 0)
+                        .map(|p| instructors as f64 * 1000.0 / f64::from(p)),
+                },
+                days: uncovered_since.map(|since| (as_of - since).num_days()),
+                uncovered_since,
+            })
+        })
+        .collect()
+}
+
+/// The gaps on a day without the whole audit: each community probes the covering index for its
+/// administrator terms begun by then, keeps itself when none is in force, and only those left
+/// count their other roles.
+fn gaps_statement(backend: DbBackend, day: NaiveDate, street_id: Option<i32>) -> Statement {
+    let in_force = |role: &str| {
+        format!(
+            "(SELECT COUNT(*) FROM assignment r WHERE r.community_id = c.id AND r.role = '{role}' \
+               AND r.starts_on <= ? AND (r.ends_on IS NULL OR r.ends_on > ?))"
+        )
+    };
+    let mut sql = format!(
+        "SELECT c.id, c.code, c.name, c.street_id, c.population, \
+           CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT), \
+           MAX(CASE WHEN a.ends_on <= ? THEN a.ends_on END) \
+         FROM community c LEFT JOIN assignment a ON a.community_id = c.id \
+           AND a.role = '{ADMINISTRATOR}' AND a.starts_on <= ? \
+         WHERE (c.active = ? OR c.deactivated_on > ?)",
+        in_force("social_sports_instructor"),
+        in_force("fitness_volunteer"),
+        in_force("scientific_fitness_instructor"),
+    );
+    let mut values: Vec<Value> = vec![day.into(); 6];
+    values.extend([day.into(), day.into(), true.into(), day.into()]);
+    if let Some(id) = street_id {
+        sql.push_str(" AND c.street_id = ?");
+        values.push(id.into());
+    }
+    sql.push_str(
+        " GROUP BY c.id, c.code, c.name, c.street_id, c.population \
+         HAVING COUNT(CASE WHEN a.id IS NOT NULL AND (a.ends_on IS NULL OR a.ends_on > ?) THEN 1 END) = 0 \
+         ORDER BY c.code",
+    );
+    values.push(day.into());
+    statement(backend, &sql, values)
 }
 
 /// The gaps of an audit already made: its uncovered communities, each with the day its last

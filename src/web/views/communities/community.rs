@@ -160,13 +160,13 @@ async fn render(
     let day = today();
     let audit = coverage::audit(db, &who.caller, day, Some(street.id)).await?;
     let covered = audit.communities.iter().any(|c| c.id == id && c.covered);
-    let gap = coverage::gaps(db, &who.caller, day, Some(street.id))
+    let gap = coverage::gaps_in(db, &audit)
         .await?
         .into_iter()
         .find(|g| g.community.id == id)
         .map(|g| gap_words(g.uncovered_since, g.days))
         .unwrap_or_default();
-    let at_risk = coverage::at_risk(db, &who.caller, AT_RISK_DAYS, Some(street.id))
+    let at_risk = coverage::at_risk_in(db, &audit, AT_RISK_DAYS)
         .await?
         .into_iter()
         .find(|r| r.community.id == id)

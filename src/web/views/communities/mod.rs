@@ -101,12 +101,12 @@ pub async fn list(
     let show_inactive = query.inactive.as_deref().is_some_and(|v| !v.is_empty());
     let day = today();
     let audit = coverage::audit(db, &who.caller, day, street_id).await?;
-    let gaps: HashMap<i32, String> = coverage::gaps(db, &who.caller, day, street_id)
+    let gaps: HashMap<i32, String> = coverage::gaps_in(db, &audit)
         .await?
         .into_iter()
         .map(|g| (g.community.id, gap_words(g.uncovered_since, g.days)))
         .collect();
-    let risks: HashMap<i32, String> = coverage::at_risk(db, &who.caller, AT_RISK_DAYS, street_id)
+    let risks: HashMap<i32, String> = coverage::at_risk_in(db, &audit, AT_RISK_DAYS)
         .await?
         .into_iter()
         .map(|r| {
