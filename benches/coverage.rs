@@ -11,13 +11,16 @@
 //! Run with `cargo bench --bench coverage [-- REGIONS_DIR]`; the regions default to
 //! `tests/data/guangxi` (a copy of `../shared/data/guangxi`).
 
+// Not every benchmark uses every shared helper.
+#[allow(dead_code)]
+mod common;
+
 use std::{path::PathBuf, time::Instant};
 
 use chrono::{NaiveDate, TimeDelta, Utc};
 use fitreg::{
     app::{AppState, build_app},
     auth::Caller,
-    config::Config,
     db,
     domain::{
         person::{Employment, Gender, PersonStatus, QualificationKind},
@@ -186,18 +189,6 @@ async fn run(label: &str, url: &str, regions: &RegionSet) {
 
 const PASSWORD: &str = "bench-password-1";
 
-fn config(url: &str) -> Config {
-    use clap::Parser;
-    #[derive(Parser)]
-    struct Args {
-        #[command(flatten)]
-        config: Config,
-    }
-    let mut config = Args::parse_from(["fitreg"]).config;
-    config.database_url = url.to_owned();
-    config
-}
-
 /// One GET through the app, its body read whole: milliseconds and bytes.
 async fn timed_get(
     app: &impl Endpoint<Output = poem::Response>,
@@ -235,7 +226,7 @@ async fn dashboard_against_api(
     url: &str,
     sql: f64,
 ) {
-    let state = AppState::new(conn.clone(), config(url));
+    let state = AppState::new(conn.clone(), common::config(url));
     bootstrap_admin(conn, &state.hasher, Some(PASSWORD))
         .await
         .expect("bootstrap the bureau's account");
@@ -288,6 +279,7 @@ async fn dashboard_against_api(
         page_bytes = bytes;
     }
     gaps_and_risks(label, conn, &app, &bearer, sql).await;
+    exports(label, &app, &bearer).await;
     let (api, page) = (median(api), median(page));
     let ratio = page / api;
     let api_ratio = api / sql;
@@ -313,13 +305,20 @@ async fn dashboard_against_api(
 
 /// The uncovered communities with the day their last administrator left, in one hand-written
 /// query: the limit for `GET /coverage/gaps`.
-const GAPS_SQL: &str = "SELECT c.id, c.code, c.name, c.street_id, \
+const GAPS_SQL: &str = "SELECT c.id, c.code, c.name, c.street_id, c.population, \
+       (SELECT COUNT(*) FROM assignment r WHERE r.community_id = c.id AND r.role = 'social_sports_instructor' \
+          AND r.starts_on <= ? AND (r.ends_on IS NULL OR r.ends_on > ?)), \
+       (SELECT COUNT(*) FROM assignment r WHERE r.community_id = c.id AND r.role = 'fitness_volunteer' \
+          AND r.starts_on <= ? AND (r.ends_on IS NULL OR r.ends_on > ?)), \
+       (SELECT COUNT(*) FROM assignment r WHERE r.community_id = c.id AND r.role = 'scientific_fitness_instructor' \
+          AND r.starts_on <= ? AND (r.ends_on IS NULL OR r.ends_on > ?)), \
        MAX(CASE WHEN a.ends_on <= ? THEN a.ends_on END) \
      FROM community c LEFT JOIN assignment a ON a.community_id = c.id \
        AND a.role = 'community_sports_administrator' AND a.starts_on <= ? \
      WHERE (c.active = ? OR c.deactivated_on > ?) \
-     GROUP BY c.id, c.code, c.name, c.street_id \
-     HAVING COUNT(CASE WHEN a.ends_on IS NULL OR a.ends_on > ? THEN 1 END) = 0 ORDER BY c.code";
+     GROUP BY c.id, c.code, c.name, c.street_id, c.population \
+     HAVING COUNT(CASE WHEN a.id IS NOT NULL AND (a.ends_on IS NULL OR a.ends_on > ?) THEN 1 END) = 0 \
+     ORDER BY c.code";
 
 /// The administrator terms running into the next 30 days: with the coverage SQL, what the
 /// at-risk list is computed from.
@@ -346,17 +345,27 @@ async fn gaps_and_risks(
             .query_all_raw(coverage::statement(
                 backend,
                 GAPS_SQL,
-                vec![day.into(), day.into(), true.into(), day.into(), day.into()],
+                [
+                    vec![day.into(); 8],
+                    vec![true.into(), day.into(), day.into()],
+                ]
+                .concat(),
             ))
             .await
             .expect("the gaps SQL");
         for row in &rows {
-            let _: (i32, String, String, i32, Option<NaiveDate>) = (
+            let _: (i32, String, String, i32, Option<i32>) = (
                 row.try_get_by_index(0).unwrap(),
                 row.try_get_by_index(1).unwrap(),
                 row.try_get_by_index(2).unwrap(),
                 row.try_get_by_index(3).unwrap(),
                 row.try_get_by_index(4).unwrap(),
+            );
+            let _: (i64, i64, i64, Option<NaiveDate>) = (
+                row.try_get_by_index(5).unwrap(),
+                row.try_get_by_index(6).unwrap(),
+                row.try_get_by_index(7).unwrap(),
+                row.try_get_by_index(8).unwrap(),
             );
         }
         gaps = rows.len();
@@ -393,6 +402,28 @@ async fn gaps_and_risks(
         .await;
         risks_api.push(ms);
     }
+    let answered = app
+        .call(
+            Request::builder()
+                .uri(
+                    format!("/api/v1/coverage/gaps?as_of={day}")
+                        .parse()
+                        .expect("uri"),
+                )
+                .header(header::AUTHORIZATION, bearer)
+                .finish(),
+        )
+        .await
+        .expect("an answer")
+        .into_body()
+        .into_json::<serde_json::Value>()
+        .await
+        .expect("a JSON body");
+    assert_eq!(
+        answered["total"].as_u64(),
+        Some(gaps as u64),
+        "{label}: the API's gaps are the SQL's"
+    );
     let (gaps_sql, gaps_api) = (median(gaps_sql), median(gaps_api));
     let risks_sql = coverage_sql + median(terms_sql);
     let risks_api = median(risks_api);
@@ -413,6 +444,27 @@ async fn gaps_and_risks(
         risks_api / risks_sql,
         verdict(risks_api, risks_sql)
     );
+}
+
+/// `GET /api/v1/coverage/export` as CSV and as XLSX, median of 3 each, and the process's peak
+/// resident set after them (goal: under 150 MB; the figure includes this benchmark's own data).
+async fn exports(label: &str, app: &impl Endpoint<Output = poem::Response>, bearer: &str) {
+    for format in ["csv", "xlsx"] {
+        let uri = format!("/api/v1/coverage/export?format={format}");
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..3 {
+            let (ms, bytes) = timed_get(app, &uri, (header::AUTHORIZATION, bearer)).await;
+            times.push(ms);
+            size = bytes;
+        }
+        println!(
+            "{label}: GET {uri} median {:.0} ms ({} KB); peak RSS so far {:.0} MiB",
+            median(times),
+            size / 1024,
+            common::peak_rss_mib()
+        );
+    }
 }
 
 #[tokio::main]

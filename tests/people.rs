@@ -543,6 +543,53 @@ async fn suspending_a_person_or_revoking_the_qualification_ends_their_assignment
     assert_eq!(revoked["qualifications"][0]["revoke_reason"], "违规收费");
 }
 
+/// An assignment and the revocation of the qualification it rests on, sent at once: whichever
+/// commits first, no open assignment is left on a revoked qualification (the assignment is
+/// refused, or made and then ended by the revocation).
+#[tokio::test]
+async fn an_assignment_racing_the_revocation_of_its_qualification_never_stays_open() {
+    let app = spawn_app().await;
+    let tianma = app.street_id("450203001").await;
+    let community = app.community_id("450203001002").await;
+    for n in 0..12 {
+        let pid = app
+            .person(&format!("竞{n}"), "19800501", 90 + n, tianma)
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let q = app
+            .qualify(
+                pid,
+                json!({"kind": "fitness_volunteer", "certified_on": "2024-01-01"}),
+            )
+            .await;
+        let revoke = format!("/people/{pid}/qualifications/{}", q["id"]);
+        let (made, revoked) = tokio::join!(
+            app.send_json(&app.admin_token, Method::POST, "/assignments",
+                json!({"person_id": pid, "community_id": community, "role": "fitness_volunteer", "starts_on": "2025-01-01"})),
+            app.send_json(
+                &app.admin_token,
+                Method::PATCH,
+                &revoke,
+                json!({"status": "revoked", "reason": "违规"}),
+            )
+        );
+        assert_eq!(revoked.status, 200, "{}", revoked.text);
+        let listed = app.get_ok(&format!("/assignments?person_id={pid}")).await;
+        match made.status.as_u16() {
+            201 => assert!(
+                listed["items"][0]["ends_on"].is_string(),
+                "made before the revocation, so ended by it: {listed}"
+            ),
+            _ => {
+                made.assert_problem(422);
+                assert_eq!(made.error_fields(), ["role"]);
+                assert_eq!(listed["total"], 0, "{listed}");
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_list_searches_by_name_phone_and_full_id_number_and_filters() {
     let app = spawn_app().await;

@@ -5,7 +5,8 @@ use crate::services::person_scope;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value,
+    sea_query::LockType,
 };
 
 use super::{PageRequest, Paged, audit::Entry, fetch_page};
@@ -17,7 +18,7 @@ use crate::{
         text,
         time::{self, today},
     },
-    entities::{assignment, community, qualification},
+    entities::{assignment, community, person, qualification},
     error::AppError,
 };
 
@@ -57,10 +58,81 @@ pub async fn create(
 ) -> Result<assignment::Model, AppError> {
     let starts_on =
         time::check_date("starts_on", new.starts_on.unwrap_or_else(today)).map_err(AppError::of)?;
+    // Everything is checked on the read pool first, so a refused request never waits for the
+    // writer and an accepted one does little there.
+    let seen = check(db, caller, &new, starts_on).await?;
     let txn = db::begin_write(db).await?;
     // Locked (on PostgreSQL; SQLite serialises writers) so that two identical requests are
     // checked for overlap one after the other: exactly one of them is created.
-    let person = person_scope::lock(&txn, new.person_id).await?;
+    person_scope::serialise(&txn, new.person_id).await?;
+    // The community row is held too, so that a deactivation (which ends the community's open
+    // assignments) commits before this check or after this assignment, never in between.
+    if txn.get_database_backend() == DbBackend::Postgres {
+        community::Entity::find_by_id(new.community_id)
+            .lock(LockType::Share)
+            .one(&txn)
+            .await?;
+    }
+    // On the writer, one statement confirms that the person, the community and the
+    // qualification are as they were read and finds an overlapping assignment; when any of
+    // them changed in between, every check runs again inside the write.
+    let (unchanged, overlapping) = confirm(&txn, &seen, &new, starts_on).await?;
+    let Checked {
+        community,
+        qualified,
+        ..
+    } = if unchanged {
+        seen
+    } else {
+        check(&txn, caller, &new, starts_on).await?
+    };
+    if let Some(existing) = overlapping {
+        return Err(AppError::conflict(
+            "starts_on",
+            "assignment.overlap",
+            format!("overlaps assignment {existing} of the same person, community and role"),
+        ));
+    }
+    let created = assignment::ActiveModel {
+        person_id: Set(new.person_id),
+        community_id: Set(community.id),
+        role: Set(new.role),
+        employment: Set(qualified.employment),
+        starts_on: Set(starts_on),
+        ends_on: Set(None),
+        end_reason: Set(None),
+        created_by: Set(caller.account_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    Entry::new("create", "assignment", created.id)
+        .after(&created)
+        .record(&txn, caller)
+        .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// What an assignment is checked against.
+struct Checked {
+    person: person::Model,
+    community: community::Model,
+    qualified: qualification::Model,
+}
+
+/// The rules of a new assignment, in the order their errors are answered: the person (and the
+/// caller's right to them), the community (and the right to assign there, and that it is
+/// active), that the person is active and holds an active qualification of the role from
+/// `starts_on` on at the latest.
+async fn check(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    new: &NewAssignment,
+    starts_on: NaiveDate,
+) -> Result<Checked, AppError> {
+    let person = person_scope::named(db, new.person_id).await?;
     caller.authorize_write(
         Target::Person {
             person_id: person.id,
@@ -70,7 +142,7 @@ pub async fn create(
         person.id,
     )?;
     let community = community::Entity::find_by_id(new.community_id)
-        .one(&txn)
+        .one(db)
         .await?
         .ok_or_else(|| {
             AppError::invalid("community_id", "community.unknown", "no such community")
@@ -97,7 +169,7 @@ pub async fn create(
         .filter(qualification::Column::PersonId.eq(person.id))
         .filter(qualification::Column::Kind.eq(new.role))
         .filter(qualification::Column::Status.eq(QualificationStatus::Active))
-        .one(&txn)
+        .one(db)
         .await?;
     let Some(qualified) = qualified else {
         return Err(AppError::invalid(
@@ -118,47 +190,58 @@ pub async fn create(
             ),
         ));
     }
-    let overlapping = assignment::Entity::find()
-        .filter(assignment::Column::PersonId.eq(person.id))
-        .filter(assignment::Column::CommunityId.eq(community.id))
-        .filter(assignment::Column::Role.eq(new.role))
-        .filter(
-            Condition::any()
-                .add(assignment::Column::EndsOn.is_null())
-                .add(assignment::Column::EndsOn.gt(starts_on)),
-        )
-        .one(&txn)
-        .await?;
-    if let Some(existing) = overlapping {
-        return Err(AppError::conflict(
-            "starts_on",
-            "assignment.overlap",
-            format!(
-                "overlaps assignment {} of the same person, community and role",
-                existing.id
-            ),
-        ));
-    }
-    let created = assignment::ActiveModel {
-        person_id: Set(person.id),
-        community_id: Set(community.id),
-        role: Set(new.role),
-        employment: Set(qualified.employment),
-        starts_on: Set(starts_on),
-        ends_on: Set(None),
-        end_reason: Set(None),
-        created_by: Set(caller.account_id),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    Entry::new("create", "assignment", created.id)
-        .after(&created)
-        .record(&txn, caller)
-        .await?;
-    txn.commit().await?;
-    Ok(created)
+    Ok(Checked {
+        person,
+        community,
+        qualified,
+    })
+}
+
+/// In one statement: whether the person, the community and the qualification are still the
+/// rows [`check`] read (same version, still active), and the id of an assignment of the same
+/// person, community and role still in force on `starts_on` or later.
+async fn confirm(
+    txn: &impl ConnectionTrait,
+    seen: &Checked,
+    new: &NewAssignment,
+    starts_on: NaiveDate,
+) -> Result<(bool, Option<i32>), AppError> {
+    let sql = "SELECT \
+         CASE WHEN EXISTS (SELECT 1 FROM person WHERE id = ? AND version = ? AND status = ? \
+           AND street_id = ?) \
+          AND EXISTS (SELECT 1 FROM community WHERE id = ? AND version = ? AND active = ? \
+           AND street_id = ?) \
+          AND EXISTS (SELECT 1 FROM qualification WHERE id = ? AND version = ? AND status = ?) \
+         THEN 1 ELSE 0 END, \
+         (SELECT id FROM assignment WHERE person_id = ? AND community_id = ? AND role = ? \
+           AND (ends_on IS NULL OR ends_on > ?) LIMIT 1)";
+    let values: Vec<Value> = vec![
+        seen.person.id.into(),
+        seen.person.version.into(),
+        PersonStatus::Active.into(),
+        seen.person.street_id.into(),
+        seen.community.id.into(),
+        seen.community.version.into(),
+        true.into(),
+        seen.community.street_id.into(),
+        seen.qualified.id.into(),
+        seen.qualified.version.into(),
+        QualificationStatus::Active.into(),
+        new.person_id.into(),
+        new.community_id.into(),
+        new.role.into(),
+        starts_on.into(),
+    ];
+    let row = txn
+        .query_one_raw(super::coverage::statement(
+            txn.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await?
+        .ok_or_else(|| AppError::Internal("the confirming query returned no row".into()))?;
+    let unchanged: i32 = row.try_get_by_index(0)?;
+    Ok((unchanged == 1, row.try_get_by_index(1)?))
 }
 
 /// Ends an open assignment on `ends_on` (the first day it is no longer in force).

@@ -209,6 +209,10 @@ pub async fn update(
     let person = person_scope::find_writable(db, caller, person_id).await?;
     check_grade_right(caller, changes.grade)?;
     let txn = db::begin_write(db).await?;
+    // The person's lock orders this change against a new assignment resting on the
+    // qualification: a revocation then sees the assignment to end, or the assignment sees the
+    // revocation and is refused.
+    person_scope::serialise(&txn, person_id).await?;
     let before = qualification::Entity::find_by_id(id)
         .filter(qualification::Column::PersonId.eq(person_id))
         .one(&txn)
