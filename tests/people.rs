@@ -590,6 +590,56 @@ async fn an_assignment_racing_the_revocation_of_its_qualification_never_stays_op
     }
 }
 
+/// An assignment and the deactivation of its community, sent at once: the assignment is
+/// refused, or made and then ended by the deactivation; it never stays open in an inactive
+/// community.
+#[tokio::test]
+async fn an_assignment_racing_the_deactivation_of_its_community_never_stays_open() {
+    let app = spawn_app().await;
+    let tianma = app.street_id("450203001").await;
+    let community = app.community_id("450203001003").await;
+    let path = format!("/communities/{community}");
+    for n in 0..8 {
+        let reopened = app
+            .send_json(
+                &app.admin_token,
+                Method::PATCH,
+                &path,
+                json!({"active": true}),
+            )
+            .await;
+        assert_eq!(reopened.status, 200, "{}", reopened.text);
+        let pid = app
+            .person(&format!("撤{n}"), "19800601", 110 + n, tianma)
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        app.qualify(
+            pid,
+            json!({"kind": "fitness_volunteer", "certified_on": "2024-01-01"}),
+        )
+        .await;
+        let (made, closed) = tokio::join!(
+            app.send_json(&app.admin_token, Method::POST, "/assignments",
+                json!({"person_id": pid, "community_id": community, "role": "fitness_volunteer", "starts_on": "2025-01-01"})),
+            app.send_json(&app.admin_token, Method::PATCH, &path, json!({"active": false}))
+        );
+        assert_eq!(closed.status, 200, "{}", closed.text);
+        let listed = app.get_ok(&format!("/assignments?person_id={pid}")).await;
+        match made.status.as_u16() {
+            201 => assert!(
+                listed["items"][0]["ends_on"].is_string(),
+                "made before the deactivation, so ended by it: {listed}"
+            ),
+            _ => {
+                made.assert_problem(422);
+                assert_eq!(made.error_fields(), ["community_id"]);
+                assert_eq!(listed["total"], 0, "{listed}");
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_list_searches_by_name_phone_and_full_id_number_and_filters() {
     let app = spawn_app().await;
