@@ -11,8 +11,6 @@
 //! Run with `cargo bench --bench coverage [-- REGIONS_DIR]`; the regions default to
 //! `tests/data/guangxi` (a copy of `../shared/data/guangxi`).
 
-// Not every benchmark uses every shared helper.
-#[allow(dead_code)]
 mod common;
 
 use std::{path::PathBuf, time::Instant};
@@ -126,9 +124,11 @@ async fn run(label: &str, url: &str, regions: &RegionSet) {
     let started = Instant::now();
     load(&conn, regions).await;
     println!(
-        "{label}: loaded the province and {} assignments in {:.1} s",
+        "{label}: loaded the province and {} assignments in {:.1} s; resident {:.0} MiB, peak {:.0} MiB",
         PEOPLE * ASSIGNMENTS_PER_PERSON,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        common::rss_mib(),
+        common::peak_rss_mib()
     );
     // Both backends plan better with fresh statistics after a bulk load.
     conn.execute_unprepared("ANALYZE").await.ok();
@@ -183,6 +183,11 @@ async fn run(label: &str, url: &str, regions: &RegionSet) {
         "{label}: district-wide audit of 16,681 communities ({covered} covered): median {median:.0} ms, best {:.0} ms; {:.2}x the SQL",
         times[0],
         median / sql,
+    );
+    let (anon, file) = common::rss_split_mib();
+    println!(
+        "{label}: resident {:.0} MiB before the endpoints ({anon:.0} MiB anonymous, {file:.0} MiB mapped files)",
+        common::rss_mib()
     );
     dashboard_against_api(label, &conn, url, sql).await;
 }
@@ -446,20 +451,23 @@ async fn gaps_and_risks(
     );
 }
 
-/// `GET /api/v1/coverage/export` as CSV and as XLSX, median of 3 each, and the process's peak
-/// resident set after them (goal: under 150 MB; the figure includes this benchmark's own data).
+/// `GET /api/v1/coverage/export` as CSV and as XLSX, median of 3 each, with the process's resident
+/// set before and its peak during them (goal: under 150 MB; the figures include this benchmark's
+/// own data).
 async fn exports(label: &str, app: &impl Endpoint<Output = poem::Response>, bearer: &str) {
     for format in ["csv", "xlsx"] {
         let uri = format!("/api/v1/coverage/export?format={format}");
         let mut times = Vec::new();
         let mut size = 0;
+        let before = common::rss_mib();
+        common::reset_peak_rss();
         for _ in 0..3 {
             let (ms, bytes) = timed_get(app, &uri, (header::AUTHORIZATION, bearer)).await;
             times.push(ms);
             size = bytes;
         }
         println!(
-            "{label}: GET {uri} median {:.0} ms ({} KB); peak RSS so far {:.0} MiB",
+            "{label}: GET {uri} median {:.0} ms ({} KB); resident {before:.0} MiB before, peak {:.0} MiB during",
             median(times),
             size / 1024,
             common::peak_rss_mib()

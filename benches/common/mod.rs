@@ -1,6 +1,9 @@
 //! What the HTTP benchmarks share: a configuration for a database URL and the real application
 //! served on a loopback port.
 
+// Each benchmark compiles this module for itself and uses only some of it.
+#![allow(dead_code)]
+
 use std::net::SocketAddr;
 
 use fitreg::{
@@ -87,12 +90,33 @@ impl Load {
 
 /// The process's peak resident set so far (`VmHWM` in `/proc/self/status`), in MiB.
 pub fn peak_rss_mib() -> f64 {
+    status_mib("VmHWM:")
+}
+
+/// The process's resident set now (`VmRSS`), in MiB.
+pub fn rss_mib() -> f64 {
+    status_mib("VmRSS:")
+}
+
+/// The resident set now split into anonymous memory and mapped files (`RssAnon`, `RssFile`: a
+/// SQLite database read through `mmap` counts here), in MiB.
+pub fn rss_split_mib() -> (f64, f64) {
+    (status_mib("RssAnon:"), status_mib("RssFile:"))
+}
+
+/// Starts the peak over again from the resident set now (Linux: `5` to `/proc/self/clear_refs`),
+/// so that [`peak_rss_mib`] tells the peak of what follows.
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
             status
                 .lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
