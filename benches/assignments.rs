@@ -14,13 +14,8 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use fitreg::{
     app::AppState,
-    db,
-    domain::{
-        account::Role,
-        person::{Gender, PersonStatus, QualificationKind, QualificationStatus},
-    },
-    entities::{account, assignment, community, person, qualification},
-    services::seed,
+    domain::person::{Gender, PersonStatus, QualificationKind, QualificationStatus},
+    entities::{assignment, community, person, qualification},
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
 
@@ -35,10 +30,7 @@ async fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let conn = db::connect(&url).await.expect("connect");
-    db::migrate(&conn).await.expect("migrate");
-    seed::run(&conn, None).await.expect("seed");
+    let (url, conn) = common::seeded_sqlite(dir.path()).await;
     let communities: Vec<community::Model> = community::Entity::find()
         .order_by_asc(community::Column::Id)
         .all(&conn)
@@ -46,20 +38,8 @@ async fn main() {
         .unwrap();
 
     let state = AppState::new(conn.clone(), common::config(&url));
+    common::bureau_account(&state, "bench-bureau", PASSWORD).await;
     let now = Utc::now();
-    account::Entity::insert(account::ActiveModel {
-        username: Set("bench-bureau".into()),
-        role: Set(Role::BureauAdmin),
-        password_hash: Set(Some(state.hasher.hash(PASSWORD).await.unwrap())),
-        disabled: Set(false),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&conn)
-    .await
-    .unwrap();
 
     // Two phases of people, each a qualified volunteer registered in their community's street.
     let people = 2 * PER_PHASE;
@@ -112,16 +92,7 @@ async fn main() {
     let base = format!("http://{address}/api/v1");
     let mut tokens = Vec::new();
     for _ in 0..CLIENTS {
-        let reply: serde_json::Value = client
-            .post(format!("{base}/auth/login"))
-            .json(&serde_json::json!({"username": "bench-bureau", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push(reply["token"].as_str().expect("a token").to_owned());
+        tokens.push(common::login(&client, &base, "bench-bureau", PASSWORD).await);
     }
     let assign = |phase: usize| {
         let people: Vec<(i32, i32)> = (phase * PER_PHASE..(phase + 1) * PER_PHASE)
@@ -260,12 +231,6 @@ async fn post_all(
             })
         })
         .collect();
-    let mut latencies = Vec::new();
-    let mut failures = Vec::new();
-    for task in tasks {
-        let (l, f) = task.await.unwrap();
-        latencies.extend(l);
-        failures.extend(f);
-    }
+    let (latencies, failures) = common::gather(tasks).await;
     (common::Load::new(latencies, started.elapsed()), failures)
 }

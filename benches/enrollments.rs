@@ -12,13 +12,8 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use fitreg::{
     app::AppState,
-    db,
-    domain::{
-        account::Role,
-        person::{Gender, PersonStatus},
-    },
-    entities::{account, person, street},
-    services::seed,
+    domain::person::{Gender, PersonStatus},
+    entities::{person, street},
 };
 use sea_orm::{ActiveValue::Set, EntityTrait};
 
@@ -33,27 +28,12 @@ async fn main() {
         .unwrap_or(2000);
     let people = seats * 2;
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let conn = db::connect(&url).await.expect("connect");
-    db::migrate(&conn).await.expect("migrate");
-    seed::run(&conn, None).await.expect("seed");
+    let (url, conn) = common::seeded_sqlite(dir.path()).await;
     let street_id = street::Entity::find().one(&conn).await.unwrap().unwrap().id;
 
     let state = AppState::new(conn.clone(), common::config(&url));
+    common::bureau_account(&state, "bench-bureau", PASSWORD).await;
     let now = Utc::now();
-    account::Entity::insert(account::ActiveModel {
-        username: Set("bench-bureau".into()),
-        role: Set(Role::BureauAdmin),
-        password_hash: Set(Some(state.hasher.hash(PASSWORD).await.unwrap())),
-        disabled: Set(false),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&conn)
-    .await
-    .unwrap();
     let rows: Vec<person::ActiveModel> = (0..people)
         .map(|i| person::ActiveModel {
             name: Set(format!("学员{i}")),
@@ -86,16 +66,7 @@ async fn main() {
     let address = common::serve(state).await;
     let client = reqwest::Client::new();
     let base = format!("http://{address}/api/v1");
-    let login: serde_json::Value = client
-        .post(format!("{base}/auth/login"))
-        .json(&serde_json::json!({"username": "bench-bureau", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = common::login(&client, &base, "bench-bureau", PASSWORD).await;
     let course: serde_json::Value = client
         .post(format!("{base}/courses"))
         .bearer_auth(&token)

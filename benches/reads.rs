@@ -12,9 +12,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use fitreg::{app::AppState, db, domain::account::Role, entities::account, services::seed};
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use fitreg::app::AppState;
 
 const CLIENTS: usize = 32;
 const PASSWORD: &str = "bench-password-1";
@@ -26,42 +24,14 @@ async fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(3.0);
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let conn = db::connect(&url).await.expect("connect");
-    db::migrate(&conn).await.expect("migrate");
-    seed::run(&conn, None).await.expect("seed");
-
-    let state = AppState::new(conn.clone(), common::config(&url));
-    let now = Utc::now();
-    account::Entity::insert(account::ActiveModel {
-        username: Set("bench-bureau".into()),
-        role: Set(Role::BureauAdmin),
-        password_hash: Set(Some(state.hasher.hash(PASSWORD).await.unwrap())),
-        disabled: Set(false),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&conn)
-    .await
-    .unwrap();
+    let (url, conn) = common::seeded_sqlite(dir.path()).await;
+    let state = AppState::new(conn, common::config(&url));
+    common::bureau_account(&state, "bench-bureau", PASSWORD).await;
 
     let address = common::serve(state).await;
     let client = reqwest::Client::new();
     let base = format!("http://{address}/api/v1");
-    let login = || async {
-        let reply: serde_json::Value = client
-            .post(format!("{base}/auth/login"))
-            .json(&serde_json::json!({"username": "bench-bureau", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        reply["token"].as_str().expect("a token").to_owned()
-    };
+    let login = || common::login(&client, &base, "bench-bureau", PASSWORD);
     let token = login().await;
     let page: serde_json::Value = client
         .get(format!("{base}/communities?per_page=50"))
@@ -198,12 +168,6 @@ async fn load(
             })
         })
         .collect();
-    let mut latencies = Vec::new();
-    let mut failures = Vec::new();
-    for task in tasks {
-        let (l, f) = task.await.unwrap();
-        latencies.extend(l);
-        failures.extend(f);
-    }
+    let (latencies, failures) = common::gather(tasks).await;
     (common::Load::new(latencies, started.elapsed()), failures)
 }

@@ -7,12 +7,11 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{TimeDelta, Utc};
 use fitreg::{
     app::AppState,
-    db,
     domain::{
         account::Role,
         person::{
@@ -20,7 +19,6 @@ use fitreg::{
         },
     },
     entities::{account, community, person, qualification, service_session},
-    services::seed,
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 
@@ -34,10 +32,7 @@ async fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(100);
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let conn = db::connect(&url).await.expect("connect");
-    db::migrate(&conn).await.expect("migrate");
-    seed::run(&conn, None).await.expect("seed");
+    let (url, conn) = common::seeded_sqlite(dir.path()).await;
     let community = community::Entity::find().one(&conn).await.unwrap().unwrap();
 
     let state = AppState::new(conn.clone(), common::config(&url));
@@ -99,16 +94,7 @@ async fn main() {
     let base = format!("http://{address}/api/v1");
     let mut tokens = Vec::new();
     for username in &usernames {
-        let reply: serde_json::Value = client
-            .post(format!("{base}/auth/login"))
-            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push(reply["token"].as_str().unwrap().to_owned());
+        tokens.push(common::login(&client, &base, username, PASSWORD).await);
     }
 
     // Each client logs consecutive 10-minute sessions of its own person over the last days.
@@ -140,13 +126,7 @@ async fn main() {
             })
         })
         .collect();
-    let mut latencies: Vec<Duration> = Vec::new();
-    let mut failures = Vec::new();
-    for task in tasks {
-        let (l, f) = task.await.unwrap();
-        latencies.extend(l);
-        failures.extend(f);
-    }
+    let (latencies, failures) = common::gather(tasks).await;
     let load = common::Load::new(latencies, started.elapsed());
     println!(
         "POST /service-sessions, {CLIENTS} clients x {per_client}: {}; {} failed",

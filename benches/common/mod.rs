@@ -4,16 +4,22 @@
 // Each benchmark compiles this module for itself and uses only some of it.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, path::Path};
 
+use chrono::Utc;
 use fitreg::{
     app::{AppState, build_app},
     config::Config,
+    db,
+    domain::account::Role,
+    entities::account,
+    services::seed,
 };
 use poem::{
     Server,
     listener::{Acceptor, Listener, TcpListener},
 };
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 
 /// The default configuration, pointed at `url`.
 pub fn config(url: &str) -> Config {
@@ -26,6 +32,61 @@ pub fn config(url: &str) -> Config {
     let mut config = Args::parse_from(["fitreg"]).config;
     config.database_url = url.to_owned();
     config
+}
+
+/// A SQLite file `bench.db` in `dir`, migrated and seeded: its URL and a connection to it.
+pub async fn seeded_sqlite(dir: &Path) -> (String, DatabaseConnection) {
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    let conn = db::connect(&url).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate");
+    seed::run(&conn, None).await.expect("seed");
+    (url, conn)
+}
+
+/// Adds a bureau account `username` with `password`.
+pub async fn bureau_account(state: &AppState, username: &str, password: &str) {
+    let now = Utc::now();
+    account::Entity::insert(account::ActiveModel {
+        username: Set(username.into()),
+        role: Set(Role::BureauAdmin),
+        password_hash: Set(Some(state.hasher.hash(password).await.unwrap())),
+        disabled: Set(false),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&state.db)
+    .await
+    .unwrap();
+}
+
+/// Logs in through `POST {base}/auth/login` and returns the bearer token.
+pub async fn login(client: &reqwest::Client, base: &str, username: &str, password: &str) -> String {
+    let reply: serde_json::Value = client
+        .post(format!("{base}/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reply["token"].as_str().expect("a token").to_owned()
+}
+
+/// The latencies and failures of client tasks, joined.
+pub async fn gather(
+    tasks: Vec<tokio::task::JoinHandle<(Vec<std::time::Duration>, Vec<String>)>>,
+) -> (Vec<std::time::Duration>, Vec<String>) {
+    let mut latencies = Vec::new();
+    let mut failures = Vec::new();
+    for task in tasks {
+        let (l, f) = task.await.unwrap();
+        latencies.extend(l);
+        failures.extend(f);
+    }
+    (latencies, failures)
 }
 
 /// Serves the application on a free loopback port until the process ends.
