@@ -13,7 +13,7 @@ mod kit;
 use common::{TestApp, smtp::SmtpServer, spawn_app_with_smtp};
 use fantoccini::{Client, Locator};
 use kit::{
-    Driver, Root, WAIT, arrive, check_page, choose, click, fill, keep, path_of, phone, pick,
+    Driver, Root, WAIT, arrive, check_page, choose, click, fill, keep, leave, path_of, phone, pick,
     screenshot_to_docs, text_of,
 };
 use reqwest::Method;
@@ -206,6 +206,7 @@ async fn journey(
             .unwrap();
         check_page(browser, "certificate-form").await;
         click(browser, "open-certificate").await;
+        leave(browser, "/me/certificate").await;
         assert!(text_of(browser, "h1").await.contains("志愿服务记录证明"));
         check_page(browser, "certificate").await;
         let source = browser.source().await.unwrap();

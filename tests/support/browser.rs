@@ -205,6 +205,15 @@ pub async fn arrive(browser: &Client, path: &str) {
     }
 }
 
+/// Waits until the browser has left `path` (a form sent by GET has been answered).
+pub async fn leave(browser: &Client, path: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while current_path(browser).await == path {
+        assert!(std::time::Instant::now() < deadline, "never left {path}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 pub async fn fill(browser: &Client, id: &str, value: &str) {
     let field = browser.find(Locator::Id(id)).await.unwrap();
     field.clear().await.unwrap();
