@@ -461,6 +461,116 @@ async fn bulk_review_withdraw_and_revoke_follow_their_rules() {
 }
 
 #[tokio::test]
+async fn bulk_reviews_racing_on_the_same_sessions_review_each_exactly_once() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut ids = Vec::new();
+    for h in (0..12).map(|i| 60 - 3 * i) {
+        let logged = app
+            .send_json(
+                &w.member.token,
+                Method::POST,
+                "/service-sessions",
+                session(w.community, ago(h), ago(h - 2)),
+            )
+            .await;
+        assert_eq!(logged.status, 201, "{}", logged.text);
+        ids.push(logged.json["id"].as_i64().unwrap());
+    }
+
+    // A rejection without a note is refused for every id, and nothing changes.
+    let no_note = app
+        .send_json(
+            &w.officer.token,
+            Method::POST,
+            "/service-sessions/review",
+            json!({"ids": &ids[..3], "decision": "reject"}),
+        )
+        .await;
+    assert_eq!(no_note.status, 200, "{}", no_note.text);
+    for result in no_note.json.as_array().unwrap() {
+        assert_eq!(result["status"], 422, "{result}");
+    }
+    assert_eq!(
+        app.get_as(&w.officer.token, "/service-sessions/queue")
+            .await
+            .json["total"],
+        12
+    );
+
+    // The same id twice in one request: reviewed once, the second told it is no longer pending.
+    let twice = app
+        .send_json(
+            &w.officer.token,
+            Method::POST,
+            "/service-sessions/review",
+            json!({"ids": [ids[0], ids[0]], "decision": "approve"}),
+        )
+        .await;
+    let statuses: Vec<u64> = twice
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [200, 409], "{}", twice.text);
+
+    // The street's officer approves and the bureau rejects the rest, at the same time, in
+    // opposite orders: every session ends with exactly one decision, the one its 200 reported.
+    let rest = &ids[1..];
+    let reversed: Vec<i64> = rest.iter().rev().copied().collect();
+    let (approvals, rejections) = tokio::join!(
+        app.send_json(
+            &w.officer.token,
+            Method::POST,
+            "/service-sessions/review",
+            json!({"ids": rest, "decision": "approve"}),
+        ),
+        app.send_json(
+            &app.admin_token,
+            Method::POST,
+            "/service-sessions/review",
+            json!({"ids": reversed, "decision": "reject", "note": "重复记录"}),
+        ),
+    );
+    let outcome = |response: &common::Reply, id: i64| {
+        response
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("no result for {id}: {}", response.text))["status"]
+            .as_u64()
+            .unwrap()
+    };
+    for &id in rest {
+        let (approved, rejected) = (outcome(&approvals, id), outcome(&rejections, id));
+        assert!(
+            (approved, rejected) == (200, 409) || (approved, rejected) == (409, 200),
+            "session {id}: approve {approved}, reject {rejected}"
+        );
+        let now = app.get_ok(&format!("/service-sessions/{id}")).await;
+        let expected = if approved == 200 {
+            "approved"
+        } else {
+            "rejected"
+        };
+        assert_eq!(now["status"], expected, "{now}");
+        assert_eq!(now["version"], 2, "{now}");
+        let history = app.get_ok(&format!("/service-sessions/{id}/history")).await;
+        let decisions = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["action"] == "approve" || h["action"] == "reject")
+            .count();
+        assert_eq!(decisions, 1, "{history}");
+    }
+}
+
+#[tokio::test]
 async fn the_summary_counts_the_year_in_district_time_and_stars_at_the_threshold() {
     let app = spawn_app().await;
     let w = world(&app).await;
