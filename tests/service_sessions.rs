@@ -763,6 +763,58 @@ async fn check_in_and_check_out_at_the_servers_clock() {
 }
 
 #[tokio::test]
+async fn simultaneous_check_ins_open_one_session_and_simultaneous_check_outs_close_it_once() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let app = &app;
+    let check_ins = futures_util::future::join_all((0..8).map(|_| {
+        app.send_json(
+            &w.member.token,
+            Method::POST,
+            "/service-sessions/check-in",
+            json!({"community_id": w.community, "activity": "taichi"}),
+        )
+    }))
+    .await;
+    let opened: Vec<&common::Reply> = check_ins.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(opened.len(), 1, "{check_ins:?}");
+    assert!(
+        check_ins.iter().all(|r| r.status == 201 || r.status == 409),
+        "{check_ins:?}"
+    );
+    let id = opened[0].json["id"].clone();
+    let path = format!("/service-sessions/{id}/check-out");
+    let check_outs = futures_util::future::join_all((0..8).map(|i| {
+        app.send_json(
+            &w.member.token,
+            Method::POST,
+            &path,
+            json!({"participants": 10 + i}),
+        )
+    }))
+    .await;
+    let closed: Vec<&common::Reply> = check_outs.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(closed.len(), 1, "{check_outs:?}");
+    assert!(
+        check_outs
+            .iter()
+            .all(|r| r.status == 200 || r.status == 409),
+        "{check_outs:?}"
+    );
+    let now = app.get_ok(&format!("/service-sessions/{id}")).await;
+    assert_eq!(now["version"], 2, "{now}");
+    assert_eq!(now["participants"], closed[0].json["participants"]);
+    let history = app.get_ok(&format!("/service-sessions/{id}/history")).await;
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["check_out"], "{history}");
+}
+
+#[tokio::test]
 async fn a_check_in_left_open_is_closed_at_twelve_hours_and_flagged() {
     let app = spawn_app().await;
     let w = world(&app).await;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter,
 };
 
@@ -39,8 +39,6 @@ pub async fn check_in(
             ));
         }
     };
-    let txn = db::begin_write(db).await?;
-    person_scope::lock(&txn, person_id).await?;
     let now = Utc::now();
     let draft = Draft {
         person_id,
@@ -56,7 +54,12 @@ pub async fn check_in(
         member_lookback: true,
         places_community: true,
     };
-    rules::check(&txn, &draft, context, now).await?;
+    // What holds on a snapshot is checked on the read pool; only the overlap with the person's
+    // other sessions (an open check-in among them) waits for the writer.
+    rules::check_before_write(db, &draft, context, now).await?;
+    let txn = db::begin_write(db).await?;
+    person_scope::serialise(&txn, person_id).await?;
+    rules::check_overlap(&txn, &draft, context).await?;
     let created = service_session::ActiveModel {
         person_id: Set(person_id),
         community_id: Set(community_id),
@@ -104,6 +107,9 @@ pub async fn open_check_in(
 
 /// Closes the caller's open check-in now; past 12 hours it closes at 12 hours, flagged. The
 /// participants and description given are held to the rules of logging.
+///
+/// Checked on the read pool; the write closes the session only if it is still open at the version
+/// read, and checks everything again on what it sees otherwise.
 pub async fn check_out(
     db: &DatabaseConnection,
     caller: &Caller,
@@ -111,8 +117,39 @@ pub async fn check_out(
     participants: Option<i32>,
     description: Option<String>,
 ) -> Result<service_session::Model, AppError> {
+    let given = description.as_deref();
+    let (before, checked) = closable(db, caller, id, participants, given).await?;
     let txn = db::begin_write(db).await?;
-    let before = super::query::get(&txn, caller, id).await?;
+    let now = Utc::now();
+    let (before, after) = match close(&txn, &before, now, participants, Some(checked)).await {
+        Ok(after) => (before, after),
+        Err(DbErr::RecordNotUpdated) => {
+            let (before, checked) = closable(&txn, caller, id, participants, given).await?;
+            let after = close(&txn, &before, now, participants, Some(checked)).await?;
+            (before, after)
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let action = if after.needs_attention {
+        "auto_close"
+    } else {
+        "check_out"
+    };
+    record_change(&txn, caller, action, None, &before, &after).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// The caller's own open session, and the description it closes with, when the rules of logging
+/// hold for it closed now.
+async fn closable(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: i32,
+    participants: Option<i32>,
+    description: Option<&str>,
+) -> Result<(service_session::Model, String), AppError> {
+    let before = super::query::get(db, caller, id).await?;
     caller.require(
         caller.person_id == Some(before.person_id),
         "check out another person's session",
@@ -129,23 +166,15 @@ pub async fn check_out(
     let draft = Draft {
         ended_at: Some(ended_at),
         participants: participants.unwrap_or(before.participants),
-        description: description.as_deref().unwrap_or(&before.description),
+        description: description.unwrap_or(&before.description),
         ..draft_of(&before)
     };
     let context = Context {
         session_id: Some(before.id),
         ..Context::default()
     };
-    let description = rules::check_fields(&txn, &draft, context, now).await?;
-    let after = close(&txn, &before, now, participants, Some(description)).await?;
-    let action = if after.needs_attention {
-        "auto_close"
-    } else {
-        "check_out"
-    };
-    record_change(&txn, caller, action, None, &before, &after).await?;
-    txn.commit().await?;
-    Ok(after)
+    let checked = rules::check_fields(db, &draft, context, now).await?;
+    Ok((before, checked))
 }
 
 /// When an open session closes if it is closed at `now`: then, or at its 12th hour (flagged).
@@ -161,13 +190,15 @@ pub(super) fn closing_time(
     }
 }
 
+/// Closes an open session at `now` (at its 12th hour past that, flagged), if it is still open at the version of `before`
+/// ([`DbErr::RecordNotUpdated`] otherwise).
 async fn close(
     txn: &impl ConnectionTrait,
     before: &service_session::Model,
     now: DateTime<Utc>,
     participants: Option<i32>,
     description: Option<String>,
-) -> Result<service_session::Model, AppError> {
+) -> Result<service_session::Model, DbErr> {
     let (ended_at, flagged) = closing_time(before, now);
     let mut active: service_session::ActiveModel = before.clone().into();
     active.ended_at = Set(Some(ended_at));
@@ -180,8 +211,13 @@ async fn close(
         active.description = Set(description.trim().to_owned());
     }
     active.version = Set(before.version + 1);
-    active.updated_at = Set(Utc::now());
-    Ok(active.update(txn).await?)
+    active.updated_at = Set(now);
+    service_session::Entity::update(active)
+        .validate()?
+        .filter(service_session::Column::Version.eq(before.version))
+        .filter(service_session::Column::EndedAt.is_null())
+        .exec(txn)
+        .await
 }
 
 /// Closes every check-in open for more than 12 hours at its 12th hour and flags it; returns how
