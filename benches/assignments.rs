@@ -23,8 +23,11 @@ const CLIENTS: usize = 32;
 const PER_PHASE: usize = 3200;
 const PASSWORD: &str = "bench-password-1";
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    common::run(bench());
+}
+
+async fn bench() {
     let grown: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

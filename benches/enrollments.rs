@@ -20,8 +20,11 @@ use sea_orm::{ActiveValue::Set, EntityTrait};
 const CLIENTS: usize = 32;
 const PASSWORD: &str = "bench-password-1";
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    common::run(bench());
+}
+
+async fn bench() {
     let seats: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

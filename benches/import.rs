@@ -96,8 +96,15 @@ async fn run(label: &str, url: &str, csv: &str, rows: usize) {
     );
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // As `fitreg serve` does, before the runtime starts its threads.
+    fitreg::memory::tune_allocator();
+    tokio::runtime::Runtime::new()
+        .expect("the async runtime")
+        .block_on(bench());
+}
+
+async fn bench() {
     let rows: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

@@ -17,8 +17,11 @@ use fitreg::app::AppState;
 const CLIENTS: usize = 32;
 const PASSWORD: &str = "bench-password-1";
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    common::run(bench());
+}
+
+async fn bench() {
     let seconds: f64 = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

@@ -61,8 +61,11 @@ const PASSWORD: &str = "bench-password-1";
 const LIMIT_BATCHES: usize = 16;
 const LIMIT_ROWS: usize = 2000;
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    common::run(bench());
+}
+
+async fn bench() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())

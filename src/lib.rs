@@ -13,6 +13,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod mail;
+pub mod memory;
 pub mod qr;
 pub mod services;
 pub mod web;

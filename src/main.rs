@@ -4,8 +4,20 @@ use clap::Parser;
 use fitreg::cli::Cli;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    // Before the runtime's threads take their arenas.
+    fitreg::memory::tune_allocator();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run())
+}
+
+async fn run() -> std::process::ExitCode {
     let cli = Cli::parse();
     let filter = EnvFilter::try_new(&cli.config.log).unwrap_or_else(|err| {
         eprintln!(

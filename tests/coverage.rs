@@ -380,10 +380,55 @@ async fn the_csv_export_matches_the_json() {
         assert_eq!(row[11], item["instructors"].to_string());
     }
     assert_eq!(rows.iter().filter(|r| &r[0] == "street").count(), 12);
+
+    // The workbook, written row by row as it streams, holds the same rows: a sheet per level,
+    // the level column dropped, under a header row.
     let xlsx = app
-        .send(app.request(Method::GET, "/coverage/export?format=xlsx"))
-        .await;
-    assert!(xlsx.content_type().contains("spreadsheetml"));
+        .request(Method::GET, "/coverage/export?format=xlsx&as_of=2025-02-15")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        xlsx.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let bytes = xlsx.bytes().await.unwrap();
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    use calamine::Reader;
+    assert_eq!(
+        workbook.sheet_names(),
+        ["全区", "街道（乡镇）", "社区（村）"]
+    );
+    for (sheet, level) in [
+        ("全区", "district"),
+        ("街道（乡镇）", "street"),
+        ("社区（村）", "community"),
+    ] {
+        let range = workbook.worksheet_range(sheet).unwrap();
+        let cells: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(cells[0][0], "编号", "{sheet}: the header row");
+        let expected: Vec<Vec<String>> = rows
+            .iter()
+            .filter(|r| &r[0] == level)
+            .map(|r| r.iter().skip(1).map(str::to_owned).collect())
+            .collect();
+        // calamine reads a trailing empty cell as absent: compare up to the row's length.
+        let got: Vec<Vec<String>> = cells[1..]
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.resize(14, String::new());
+                r
+            })
+            .collect();
+        assert_eq!(got, expected, "{sheet}");
+    }
 }
 
 #[tokio::test]

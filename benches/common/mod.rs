@@ -21,6 +21,15 @@ use poem::{
 };
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 
+/// Runs a benchmark's `main` with the allocator tuned as `fitreg serve` tunes it, before the
+/// runtime starts its threads.
+pub fn run<F: std::future::Future>(bench: F) -> F::Output {
+    fitreg::memory::tune_allocator();
+    tokio::runtime::Runtime::new()
+        .expect("the async runtime")
+        .block_on(bench)
+}
+
 /// The default configuration, pointed at `url`.
 pub fn config(url: &str) -> Config {
     use clap::Parser;

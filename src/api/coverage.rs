@@ -301,12 +301,8 @@ impl CoverageApi {
     ) -> Result<ExportFile, AppError> {
         let report = coverage::audit(&self.state.db, &auth.0, day(as_of.0)?, street_id.0).await?;
         let format = format.0.unwrap_or(ExportFormat::Csv);
-        let bytes = match format {
-            ExportFormat::Csv => coverage_export::csv(&report)?,
-            ExportFormat::Xlsx => coverage_export::xlsx(&report)?,
-        };
         Ok(ExportFile {
-            bytes,
+            body: coverage_export::file(report, None, format.into()).into(),
             format,
             name: "coverage".into(),
         })

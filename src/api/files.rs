@@ -14,12 +14,28 @@ pub enum ExportFormat {
     Xlsx,
 }
 
+impl From<ExportFormat> for crate::services::spreadsheet::Kind {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Csv => Self::Csv,
+            ExportFormat::Xlsx => Self::Xlsx,
+        }
+    }
+}
+
+impl From<crate::services::spreadsheet::FileStream> for poem::Body {
+    fn from(file: crate::services::spreadsheet::FileStream) -> Self {
+        poem::Body::from_bytes_stream(file.into_stream())
+    }
+}
+
 const CSV_TYPE: &str = "text/csv; charset=utf-8";
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// An exported file, offered as a download named `{name}.csv` or `{name}.xlsx`.
 pub struct ExportFile {
-    pub bytes: Vec<u8>,
+    /// The file: bytes made whole, or a stream written as its rows are read.
+    pub body: poem::Body,
     pub format: ExportFormat,
     pub name: String,
 }
@@ -37,7 +53,7 @@ impl IntoResponse for ExportFile {
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
             )
-            .body(self.bytes)
+            .body(self.body)
     }
 }
 

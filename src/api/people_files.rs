@@ -202,7 +202,7 @@ impl PeopleFilesApi {
         };
         let bytes = import::template(&self.state.db, &auth.0, service_format).await?;
         Ok(ExportFile {
-            bytes,
+            body: bytes.into(),
             format,
             name: "fitreg-import-template".into(),
         })
@@ -269,7 +269,7 @@ impl PeopleFilesApi {
         let (bytes, _) =
             people_export::export(&self.state.db, &auth.0, &filter, service_format).await?;
         Ok(ExportFile {
-            bytes,
+            body: bytes.into(),
             format,
             name: "people".into(),
         })

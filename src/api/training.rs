@@ -293,7 +293,7 @@ impl TrainingApi {
             let (bytes, course) =
                 enrollment_export::export(&self.state.db, &auth.0, id.0, service_format).await?;
             return Ok(EnrollmentList::File(ExportFile {
-                bytes,
+                body: bytes.into(),
                 format,
                 name: format!("course-{}-sign-in", course.id),
             }));

@@ -33,28 +33,10 @@ pub struct PasswordHasher {
     verifications: Arc<AtomicU64>,
 }
 
-/// Each hash works in 19 MiB. glibc's allocator raises its mmap threshold to the largest block
-/// freed, so after the first hash it would serve those 19 MiB from its per-thread arenas and keep
-/// them resident in every arena a hashing thread used (the sessions bench peaked at 161 MiB
-/// after 32 logins, 50 MiB with the threshold fixed). A fixed 1 MiB threshold keeps such blocks
-/// mapped on their own, given back to the system when the hash ends.
-fn give_back_large_blocks() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            // SAFETY: mallopt only sets a parameter of the allocator; glibc allows it at any
-            // time, and a failure (0) leaves the default in place.
-            unsafe {
-                libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-            }
-        });
-    }
-}
-
 impl Default for PasswordHasher {
     fn default() -> Self {
-        give_back_large_blocks();
+        // Each hash works in 19 MiB: mapped on its own and given back (see `memory`).
+        crate::memory::tune_allocator();
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);

@@ -4,11 +4,11 @@
 use super::{
     coverage::{CommunityCoverage, Coverage, Totals},
     coverage_trend::Trend,
-    spreadsheet::{self, Sheet},
+    spreadsheet::{self, Kind, SheetSpec, StreamError},
 };
 use crate::error::AppError;
 
-const LEVEL_HEADERS: [&str; 15] = [
+static LEVEL_HEADERS: [&str; 15] = [
     "层级",
     "编号",
     "代码",
@@ -30,11 +30,11 @@ fn ratio(totals: &Totals) -> String {
     format!("{:.4}", totals.ratio)
 }
 
-/// Every row of the audit: the district, then each street, then each community.
-pub fn rows(coverage: &Coverage) -> Vec<[String; 15]> {
-    let mut rows = Vec::with_capacity(1 + coverage.streets.len() + coverage.communities.len());
+/// Every row of the audit, made as it is wanted: the district, then each street, then each
+/// community.
+pub fn rows(coverage: &Coverage) -> impl Iterator<Item = [String; 15]> + '_ {
     let d = &coverage.district;
-    rows.push([
+    let district = [
         "district".into(),
         String::new(),
         String::new(),
@@ -50,9 +50,9 @@ pub fn rows(coverage: &Coverage) -> Vec<[String; 15]> {
         String::new(),
         String::new(),
         String::new(),
-    ]);
-    for s in &coverage.streets {
-        rows.push([
+    ];
+    let streets = coverage.streets.iter().map(|s| {
+        [
             "street".into(),
             s.id.to_string(),
             s.code.clone(),
@@ -68,10 +68,11 @@ pub fn rows(coverage: &Coverage) -> Vec<[String; 15]> {
             String::new(),
             String::new(),
             String::new(),
-        ]);
-    }
-    rows.extend(coverage.communities.iter().map(community_row));
-    rows
+        ]
+    });
+    std::iter::once(district)
+        .chain(streets)
+        .chain(coverage.communities.iter().map(community_row))
 }
 
 fn community_row(c: &CommunityCoverage) -> [String; 15] {
@@ -96,55 +97,60 @@ fn community_row(c: &CommunityCoverage) -> [String; 15] {
     ]
 }
 
+/// The audit as CSV, made whole (for the command line).
 pub fn csv(coverage: &Coverage) -> Result<Vec<u8>, AppError> {
-    spreadsheet::csv(&LEVEL_HEADERS, &rows(coverage))
+    spreadsheet::csv(&LEVEL_HEADERS, &rows(coverage).collect::<Vec<_>>())
 }
 
-/// A workbook with a sheet per level; the level column is the sheet.
-pub fn xlsx(coverage: &Coverage) -> Result<Vec<u8>, AppError> {
-    xlsx_with_trend(coverage, None)
-}
+/// The sheets of the workbook, by level: the level column is the sheet.
+const LEVEL_SHEETS: [(&str, &str); 3] = [
+    ("district", "全区"),
+    ("street", "街道（乡镇）"),
+    ("community", "社区（村）"),
+];
 
-/// The same workbook, with the trend of the month ends as a last sheet when given.
-pub fn xlsx_with_trend(coverage: &Coverage, trend: Option<&Trend>) -> Result<Vec<u8>, AppError> {
-    let all = rows(coverage);
-    let per_level: Vec<(&str, Vec<Vec<String>>)> = [
-        ("district", "全区"),
-        ("street", "街道（乡镇）"),
-        ("community", "社区（村）"),
-    ]
-    .into_iter()
-    .map(|(level, title)| {
-        let rows = all
+/// The audit as a file streamed while it is written: CSV (one table) or XLSX (a sheet per level,
+/// and the trend of the month ends as a last sheet when given).
+pub fn file(coverage: Coverage, trend: Option<Trend>, kind: Kind) -> spreadsheet::FileStream {
+    let sheets = match kind {
+        Kind::Csv => vec![SheetSpec {
+            name: "",
+            headers: &LEVEL_HEADERS,
+        }],
+        Kind::Xlsx => LEVEL_SHEETS
             .iter()
-            .filter(|row| row[0] == level)
-            .map(|row| row[1..].to_vec())
-            .collect();
-        (title, rows)
+            .map(|(_, name)| SheetSpec {
+                name,
+                headers: &LEVEL_HEADERS[1..],
+            })
+            .chain(trend.is_some().then_some(SheetSpec {
+                name: "月度趋势",
+                headers: &TREND_HEADERS,
+            }))
+            .collect(),
+    };
+    spreadsheet::streamed(kind, sheets, move |mut sink| async move {
+        for row in rows(&coverage) {
+            if kind == Kind::Csv {
+                sink.push(0, row.into()).await?;
+                continue;
+            }
+            let sheet = LEVEL_SHEETS
+                .iter()
+                .position(|(level, _)| *level == row[0])
+                .unwrap_or(LEVEL_SHEETS.len() - 1);
+            sink.push(sheet, row[1..].to_vec()).await?;
+        }
+        if let (Some(trend), Kind::Xlsx) = (&trend, kind) {
+            for row in trend_rows(trend) {
+                sink.push(LEVEL_SHEETS.len(), row.into()).await?;
+            }
+        }
+        Ok::<_, StreamError>(sink)
     })
-    .collect();
-    let mut sheets: Vec<Sheet<'_, Vec<String>>> = per_level
-        .iter()
-        .map(|(name, rows)| Sheet {
-            name,
-            headers: &LEVEL_HEADERS[1..],
-            rows,
-        })
-        .collect();
-    let trend_rows: Vec<Vec<String>> = trend
-        .map(|t| trend_rows(t).into_iter().map(Vec::from).collect())
-        .unwrap_or_default();
-    if trend.is_some() {
-        sheets.push(Sheet {
-            name: "月度趋势",
-            headers: &TREND_HEADERS,
-            rows: &trend_rows,
-        });
-    }
-    spreadsheet::xlsx(&sheets)
 }
 
-pub const TREND_HEADERS: [&str; 6] = [
+pub static TREND_HEADERS: [&str; 6] = [
     "月末日期",
     "范围",
     "代码",

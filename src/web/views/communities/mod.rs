@@ -262,12 +262,12 @@ pub async fn export(
         .and_then(|s| s.trim().parse::<i32>().ok());
     let day = today();
     let audit = coverage::audit(&state.db, &who.caller, day, street_id).await?;
-    let (bytes, format) = match query.format.as_deref() {
-        Some("csv") => (coverage_export::csv(&audit)?, ExportFormat::Csv),
-        _ => (coverage_export::xlsx(&audit)?, ExportFormat::Xlsx),
+    let format = match query.format.as_deref() {
+        Some("csv") => ExportFormat::Csv,
+        _ => ExportFormat::Xlsx,
     };
     Ok(ExportFile {
-        bytes,
+        body: coverage_export::file(audit, None, format.into()).into(),
         format,
         name: format!("coverage-{day}"),
     }

@@ -202,7 +202,7 @@ pub async fn sign_in_sheet(
     };
     let (bytes, course) = enrollment_export::export(&state.db, &who.caller, id, format).await?;
     Ok(ExportFile {
-        bytes,
+        body: bytes.into(),
         format: export_format,
         name: format!("course-{}-sign-in", course.id),
     }

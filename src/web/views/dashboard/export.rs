@@ -49,16 +49,14 @@ pub async fn coverage_file(
     let db = &state(req)?.db;
     let audit = coverage::audit(db, &who.caller, day, street_id).await?;
     let format = format_of(&query);
-    let bytes = match format {
-        ExportFormat::Csv => coverage_export::csv(&audit)?,
+    let trend = match format {
+        ExportFormat::Csv => None,
         ExportFormat::Xlsx => {
-            let trend =
-                coverage_trend::trend(db, &who.caller, day, TREND_MONTHS, street_id).await?;
-            coverage_export::xlsx_with_trend(&audit, Some(&trend))?
+            Some(coverage_trend::trend(db, &who.caller, day, TREND_MONTHS, street_id).await?)
         }
     };
     Ok(ExportFile {
-        bytes,
+        body: coverage_export::file(audit, trend, format.into()).into(),
         format,
         name: format!("coverage-{day}"),
     }
@@ -86,7 +84,7 @@ pub async fn trend_file(
         }])?,
     };
     Ok(ExportFile {
-        bytes,
+        body: bytes.into(),
         format,
         name: format!("coverage-trend-{day}"),
     }

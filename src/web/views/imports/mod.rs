@@ -90,7 +90,7 @@ pub async fn template(
     };
     let bytes = import::template(&state.db, &who.caller, format).await?;
     Ok(ExportFile {
-        bytes,
+        body: bytes.into(),
         format: export,
         name: "fitreg-import-template".to_owned(),
     }

@@ -320,7 +320,7 @@ pub async fn export(
     let (bytes, _) =
         people_export::export(&state.db, &who.caller, &query.filters.filter(), format).await?;
     Ok(ExportFile {
-        bytes,
+        body: bytes.into(),
         format: export_format,
         name: format!("people-{}", crate::domain::time::today()),
     }
