@@ -187,17 +187,38 @@ pub async fn authenticate(
 ) -> Result<Caller, AppError> {
     session_of(db, token, Channel::Api, request_id)
         .await
-        .map(|(caller, _)| caller)
+        .map(|found| found.caller)
 }
 
-/// The caller a web session cookie stands for, with the session's form secret; the same rules as
-/// a bearer token.
+/// The caller a bearer token stands for and its account, as read with the session in one query:
+/// what `/auth/me` answers with, without reading the account again.
+pub async fn authenticate_account(
+    db: &DatabaseConnection,
+    token: &str,
+    request_id: Option<String>,
+) -> Result<(Caller, account::Model), AppError> {
+    session_of(db, token, Channel::Api, request_id)
+        .await
+        .map(|found| (found.caller, found.account))
+}
+
+/// The caller a web session cookie stands for, with the session's form secret and the account;
+/// the same rules as a bearer token.
 pub async fn authenticate_web(
     db: &DatabaseConnection,
     token: &str,
     request_id: Option<String>,
-) -> Result<(Caller, String), AppError> {
-    session_of(db, token, Channel::Web, request_id).await
+) -> Result<(Caller, String, account::Model), AppError> {
+    session_of(db, token, Channel::Web, request_id)
+        .await
+        .map(|found| (found.caller, found.csrf, found.account))
+}
+
+/// A live session: its caller, its form secret and its account.
+struct Found {
+    caller: Caller,
+    csrf: String,
+    account: account::Model,
 }
 
 async fn session_of(
@@ -205,7 +226,7 @@ async fn session_of(
     token: &str,
     channel: Channel,
     request_id: Option<String>,
-) -> Result<(Caller, String), AppError> {
+) -> Result<Found, AppError> {
     let found = session::Entity::find()
         .filter(session::Column::TokenHash.eq(token::hash_token(token)))
         .filter(session::Column::Channel.eq(channel.as_str()))
@@ -214,10 +235,11 @@ async fn session_of(
         .one(db)
         .await?;
     match found {
-        Some((session, Some(account))) if !account.disabled => Ok((
-            caller_of(&account, Some(session.id), request_id),
-            session.csrf_secret.unwrap_or_default(),
-        )),
+        Some((session, Some(account))) if !account.disabled => Ok(Found {
+            caller: caller_of(&account, Some(session.id), request_id),
+            csrf: session.csrf_secret.unwrap_or_default(),
+            account,
+        }),
         _ => Err(AppError::Unauthorized),
     }
 }
@@ -252,7 +274,7 @@ pub async fn logout(db: &DatabaseConnection, caller: &Caller) -> Result<(), AppE
 }
 
 /// The caller's own account.
-pub async fn me(db: &DatabaseConnection, caller: &Caller) -> Result<account::Model, AppError> {
+async fn me(db: &DatabaseConnection, caller: &Caller) -> Result<account::Model, AppError> {
     let id = caller.account_id.ok_or(AppError::Unauthorized)?;
     account::Entity::find_by_id(id)
         .one(db)

@@ -12,7 +12,8 @@ use serde::{Deserialize, de::DeserializeOwned};
 use subtle::ConstantTimeEq;
 
 use crate::{
-    api::middleware::RequestId, app::AppState, auth::Caller, error::AppError, services::auth,
+    api::middleware::RequestId, app::AppState, auth::Caller, entities::account, error::AppError,
+    services::auth,
 };
 
 /// The session cookie's name.
@@ -23,6 +24,8 @@ pub const COOKIE: &str = "fitreg_session";
 pub struct WebCaller {
     pub caller: Caller,
     pub csrf: String,
+    /// The account, as read with the session (a page shows its name without reading it again).
+    pub account: account::Model,
 }
 
 impl<'a> FromRequest<'a> for WebCaller {
@@ -49,7 +52,11 @@ async fn session_of(req: &Request) -> poem::Result<Option<WebCaller>> {
     };
     let state = state(req)?;
     match auth::authenticate_web(&state.db, &token, request_id(req)).await {
-        Ok((caller, csrf)) => Ok(Some(WebCaller { caller, csrf })),
+        Ok((caller, csrf, account)) => Ok(Some(WebCaller {
+            caller,
+            csrf,
+            account,
+        })),
         Err(AppError::Unauthorized) => Ok(None),
         Err(other) => Err(other.into()),
     }

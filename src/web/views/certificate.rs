@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     domain::{hours::hours, time::today},
-    services::{auth, certificates},
+    services::certificates,
     web::{
         Layout, format,
         messages::FieldErrors,
@@ -41,9 +41,9 @@ pub struct Period {
 /// The period form, this year up to today by default.
 #[handler]
 pub async fn choose(req: &Request, who: WebCaller) -> poem::Result<Response> {
-    let state = state(req)?;
+    let _state = state(req)?;
     own_person(&who)?;
-    let account = auth::me(&state.db, &who.caller).await?;
+    let account = who.account.clone();
     let to = today();
     let from = NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to);
     page(&ChoosePage {
@@ -73,7 +73,7 @@ pub async fn print(
         (Ok(from), Ok(to)) => (from, to),
         (from, _) => {
             let field = if from.is_err() { "from" } else { "to" };
-            let account = auth::me(&state.db, &who.caller).await?;
+            let account = who.account.clone();
             return page_with_status(
                 &ChoosePage {
                     layout: Layout::signed_in(&who, &account.username, "/me/certificate"),
@@ -99,7 +99,7 @@ pub async fn print(
         Ok(issued) => issued,
         Err(err) => match FieldErrors::from_error(&err) {
             Some(errors) => {
-                let account = auth::me(&state.db, &who.caller).await?;
+                let account = who.account.clone();
                 return page_with_status(
                     &ChoosePage {
                         layout: Layout::signed_in(&who, &account.username, "/me/certificate"),

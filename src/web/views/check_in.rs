@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::{
     domain::time,
     error::AppError,
-    services::{auth, regions, service_sessions, sport_items},
+    services::{regions, service_sessions, sport_items},
     web::{
         Layout,
         messages::FieldErrors,
@@ -58,7 +58,7 @@ async fn render(
     let state = state(req)?;
     let db = &state.db;
     let person_id = own_person(who)?;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let names = sport_items::names(db).await?;
     let open = match service_sessions::open_check_in(db, &who.caller).await? {
         Some(s) => {

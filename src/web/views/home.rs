@@ -11,7 +11,7 @@ use crate::{
         person::{QualificationKind, QualificationStatus, SessionStatus},
     },
     error::AppError,
-    services::{PageRequest, auth, people, registrations, service_sessions},
+    services::{PageRequest, people, registrations, service_sessions},
     web::{
         Layout, format, home_of, page, see_other,
         session::{MaybeCaller, WebCaller, state},
@@ -63,7 +63,7 @@ struct MemberHome {
 pub async fn member_home(req: &Request, who: WebCaller) -> poem::Result<Response> {
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let Some(person_id) = who
         .caller
         .person_id
@@ -154,7 +154,7 @@ pub async fn desk(req: &Request, who: WebCaller) -> poem::Result<Response> {
     };
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let role = match who.caller.role {
         Role::BureauAdmin => "区文体新局",
         Role::StreetOfficer => "街道（乡镇）工作人员",

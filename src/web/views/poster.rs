@@ -5,7 +5,7 @@ use askama::Template;
 use poem::{Request, Response, handler, web::Path};
 
 use crate::{
-    services::{auth, regions},
+    services::regions,
     web::{
         Layout, page,
         session::{WebCaller, state},
@@ -27,7 +27,7 @@ struct Poster {
 pub async fn poster(req: &Request, who: WebCaller, Path(id): Path<i32>) -> poem::Result<Response> {
     let state = state(req)?;
     let (community, street) = regions::community_for_poster(&state.db, &who.caller, id).await?;
-    let account = auth::me(&state.db, &who.caller).await?;
+    let account = who.account.clone();
     let link = format!(
         "{}/me/check-in?community_id={}",
         state.config.public_url.trim_end_matches('/'),

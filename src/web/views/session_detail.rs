@@ -11,7 +11,7 @@ use crate::{
     domain::{hours::hours, person::SessionStatus, time},
     error::AppError,
     services::{
-        auth, regions,
+        regions,
         service_sessions::{self, Correction},
         sport_items,
     },
@@ -134,7 +134,7 @@ async fn render(
     if session.person_id != person_id {
         return Err(AppError::not_found("service_session", id).into());
     }
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let (community, activity) = place_and_activity(db, &session).await?;
     let history = history_rows(db, &who.caller, id).await?;
     let corrections = service_sessions::corrections_of(db, &who.caller, id)

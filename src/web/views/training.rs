@@ -10,7 +10,7 @@ use crate::{
         person::Grade,
         training::{EnrollmentStatus, TrainingResult},
     },
-    services::{auth, eligibility, training},
+    services::{eligibility, training},
     web::{
         Layout, format, page,
         session::{WebCaller, state},
@@ -71,7 +71,7 @@ pub async fn overview(req: &Request, who: WebCaller) -> poem::Result<Response> {
     let state = state(req)?;
     let db = &state.db;
     let person_id = own_person(&who)?;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let transcript = training::transcript(db, &who.caller, person_id).await?;
     let courses = transcript
         .items

@@ -273,8 +273,8 @@ pub async fn password_page(
     who: WebCaller,
     Query(query): Query<DoneQuery>,
 ) -> poem::Result<Response> {
-    let state = state(req)?;
-    let account = auth::me(&state.db, &who.caller).await?;
+    let _state = state(req)?;
+    let account = who.account.clone();
     page(&ChangePasswordPage {
         layout: Layout::signed_in(&who, &account.username, "/account/password"),
         title: "修改密码",
@@ -300,7 +300,7 @@ pub async fn change_password(
     CsrfForm { who, form }: CsrfForm<ChangePasswordForm>,
 ) -> poem::Result<Response> {
     let state = state(req)?;
-    let account = auth::me(&state.db, &who.caller).await?;
+    let account = who.account.clone();
     let refused = |errors: FieldErrors, status| {
         page_with_status(
             &ChangePasswordPage {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::{
     domain::{account::Role, hours::hours, time::today},
     services::{
-        PageRequest, auth, policy, regions,
+        PageRequest, policy, regions,
         registration_list::{self, LapsedFilter},
         registrations::FIRST_YEAR,
     },
@@ -72,7 +72,7 @@ pub async fn list(
     require_staff(&who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let day = today();
     let newest = if day.month() == 12 {
         day.year() + 1

@@ -11,7 +11,7 @@ use crate::{
     domain::{FieldViolation, region::CommunityKind},
     error::AppError,
     services::{
-        PageRequest, auth,
+        PageRequest,
         regions::{self, CommunityChanges, NewCommunity},
     },
     web::{
@@ -94,7 +94,7 @@ async fn new_form(
 ) -> poem::Result<Response> {
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let streets: Vec<(String, String)> = regions::list_streets(db, PageRequest::first(500))
         .await?
         .items

@@ -22,7 +22,7 @@ use crate::{
     services::{
         PageRequest,
         assignments::{self, AssignmentFilter, NewAssignment},
-        auth, coverage,
+        coverage,
         coverage_alerts::AT_RISK_DAYS,
         people::{self, PersonFilter},
         regions,
@@ -155,7 +155,7 @@ async fn render(
     require_staff(who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let (community, street) = regions::community_for_office(db, &who.caller, id).await?;
     let day = today();
     let audit = coverage::audit(db, &who.caller, day, Some(street.id)).await?;

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::{
     domain::{account::Role, time::today},
-    services::{PageRequest, auth, coverage, coverage_alerts::AT_RISK_DAYS, regions},
+    services::{PageRequest, coverage, coverage_alerts::AT_RISK_DAYS, regions},
     web::{
         Layout, format, page_with_status,
         session::{WebCaller, state},
@@ -91,7 +91,7 @@ pub async fn list(
     require_staff(&who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let district_role = who.caller.role != Role::StreetOfficer;
     let street_id = query
         .street_id

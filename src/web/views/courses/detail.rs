@@ -17,7 +17,7 @@ use super::CourseFacts;
 use crate::{
     domain::{hours::hours, person::PersonStatus, training::EnrollmentStatus},
     services::{
-        PageRequest, auth, courses, enrollments,
+        PageRequest, courses, enrollments,
         people::{self, PersonFilter},
         regions,
     },
@@ -137,7 +137,7 @@ pub async fn render(
     require_staff(who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let view = courses::get(db, id).await?;
     let course = CourseFacts::of(&view);
     let district = who.caller.is_district_wide_reader();

@@ -18,10 +18,7 @@ use crate::{
         training::{CourseKind, CourseStatus, quarters_of},
     },
     error::AppError,
-    services::{
-        auth,
-        courses::{self, CourseChanges, NewCourse},
-    },
+    services::courses::{self, CourseChanges, NewCourse},
     web::{
         Layout,
         messages::{FieldErrors, message},
@@ -240,8 +237,8 @@ async fn form_page(
         errors,
         general,
     } = shown;
-    let state = state(req)?;
-    let account = auth::me(&state.db, &who.caller).await?;
+    let _state = state(req)?;
+    let account = who.account.clone();
     let selected = |name: &str| typed.get(name).cloned().unwrap_or_default();
     let kinds: Vec<(String, String)> = [
         CourseKind::Certification,

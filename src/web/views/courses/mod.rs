@@ -18,7 +18,7 @@ use crate::{
         training::{CourseKind, CourseStatus},
     },
     services::{
-        PageRequest, auth,
+        PageRequest,
         courses::{self, CourseFilter, CourseView},
     },
     web::{
@@ -151,7 +151,7 @@ pub async fn list(req: &Request, who: WebCaller) -> poem::Result<Response> {
     require_staff(&who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let open = courses::list(
         db,
         &CourseFilter {

@@ -24,7 +24,6 @@ use crate::{
     domain::{account::Role, time::today},
     error::AppError,
     services::{
-        auth,
         coverage::{self, Coverage, Totals},
         coverage_alerts::AT_RISK_DAYS,
         coverage_trend::{self, Trend},
@@ -275,7 +274,7 @@ async fn render(
 ) -> poem::Result<Response> {
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let (day, day_error) = match chosen_day(query.as_of.as_deref()) {
         Ok(day) => (day, ""),
         Err(reason) => (today(), reason),

@@ -11,7 +11,7 @@ use super::{DayQuery, StreetBar, chosen_day, percent, street_bars, street_in_sco
 use crate::{
     domain::time::today,
     error::AppError,
-    services::{auth, coverage},
+    services::coverage,
     web::{
         Layout, format, page_with_status,
         session::{WebCaller, state},
@@ -68,7 +68,7 @@ pub async fn print(
     require_staff(&who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let day = chosen_day(query.as_of.as_deref())
         .map_err(|_| AppError::invalid("as_of", "date.invalid", "is not a past date"))?;
     let asked = query

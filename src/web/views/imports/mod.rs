@@ -19,10 +19,7 @@ use serde::Deserialize;
 use crate::{
     api::files::{ExportFile, ExportFormat},
     error::AppError,
-    services::{
-        auth,
-        import::{self, FileFormat, ImportOptions, ImportReport, uploads},
-    },
+    services::import::{self, FileFormat, ImportOptions, ImportReport, uploads},
     web::{
         Layout, format,
         messages::message,
@@ -53,8 +50,8 @@ async fn upload_page(
     if !may_change(who) {
         return Err(AppError::Forbidden("督查人员只能查看，不能导入".into()).into());
     }
-    let state = state(req)?;
-    let account = auth::me(&state.db, &who.caller).await?;
+    let _state = state(req)?;
+    let account = who.account.clone();
     page_with_status(
         &UploadPage {
             layout: Layout::signed_in(who, &account.username, "/people"),
@@ -203,7 +200,7 @@ async fn preview_page(
     require_staff(who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let upload = uploads::load(db, &who.caller, id).await?;
     let report = dry_run(db, who, &upload).await?;
     let mut lines: Vec<u64> = report.errors.iter().map(|e| e.line).collect();

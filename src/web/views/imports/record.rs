@@ -10,7 +10,7 @@ use poem::{
 use serde::Deserialize;
 
 use crate::{
-    services::{auth, import},
+    services::import,
     web::{
         Layout, format,
         messages::FieldErrors,
@@ -54,7 +54,7 @@ async fn import_page(
     require_staff(who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let view = import::view(db, &who.caller, id).await?;
     page_with_status(
         &ImportPage {

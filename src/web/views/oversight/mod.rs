@@ -22,7 +22,6 @@ use crate::{
     services::{
         self, PageRequest,
         accounts::{AccountFilter, list},
-        auth,
     },
     web::{
         Layout, format,
@@ -75,9 +74,9 @@ fn require_bureau(who: &WebCaller) -> Result<(), AppError> {
 }
 
 /// The signed-in person's frame with 系统管理 current, once the role may open the page.
-async fn layout(req: &Request, who: &WebCaller) -> poem::Result<Layout> {
+async fn layout(_req: &Request, who: &WebCaller) -> poem::Result<Layout> {
     require_oversight(who)?;
-    let account = auth::me(&state(req)?.db, &who.caller).await?;
+    let account = who.account.clone();
     Ok(Layout::signed_in(who, &account.username, "/admin"))
 }
 

@@ -25,7 +25,7 @@ use crate::{
     },
     error::AppError,
     services::{
-        PageRequest, assignments, auth, people, people::PersonView, regions, service_sessions,
+        PageRequest, assignments, people, people::PersonView, regions, service_sessions,
         sport_items, training,
     },
     web::{
@@ -160,7 +160,7 @@ pub async fn render(
     require_staff(who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let view = people::get(db, &who.caller, id).await?;
     let held = assignments::list(
         db,

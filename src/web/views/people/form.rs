@@ -13,7 +13,7 @@ use crate::{
     },
     error::AppError,
     services::{
-        PageRequest, auth,
+        PageRequest,
         people::{self, NewPerson, PersonChanges, Specialty},
         regions, sport_items,
     },
@@ -122,7 +122,7 @@ async fn render(
     require_staff(who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let id_editable = person_id.is_none() || who.caller.role == Role::BureauAdmin;
     let check = if id_editable {
         check_number(db, who, &form.id_number, person_id).await?

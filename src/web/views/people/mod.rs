@@ -22,7 +22,7 @@ use crate::{
     },
     error::AppError,
     services::{
-        PageRequest, auth,
+        PageRequest,
         people::{self, PersonFilter, PersonView},
         people_export::{self, Format},
         regions::{self, CommunityFilter},
@@ -225,7 +225,7 @@ pub async fn list(
     require_staff(&who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let filter = query.filter();
     let page_no = page_number(query.page.as_deref());
     let found = people::list(

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::{
     domain::{hours::hours, person::SessionStatus, time},
-    services::{auth, people, service_sessions, service_sessions::Decision},
+    services::{people, service_sessions, service_sessions::Decision},
     web::{
         Layout, format,
         messages::FieldErrors,
@@ -103,7 +103,7 @@ async fn render(
     require_staff(who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let session = service_sessions::get(db, &who.caller, id).await?;
     let person = people::names(db, &[session.person_id])
         .await?

@@ -15,7 +15,7 @@ use crate::{
     domain::{account::Role, person::SessionStatus, time},
     error::AppError,
     services::{
-        PageRequest, auth, people,
+        PageRequest, people,
         service_sessions::{self, Decision, SessionFilter},
     },
     web::{
@@ -91,7 +91,7 @@ pub async fn queue(
     require_staff(&who)?;
     let state = state(req)?;
     let db = &state.db;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let community_id = query
         .community_id
         .as_deref()

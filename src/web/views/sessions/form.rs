@@ -16,7 +16,6 @@ use crate::{
     domain::time::{self, today},
     error::AppError,
     services::{
-        auth,
         service_sessions::{self, Created, Idempotency, NewSession},
         sport_items,
     },
@@ -110,7 +109,7 @@ async fn render_log(
     let state = state(req)?;
     let db = &state.db;
     let person_id = own_person(who)?;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let (mine, others) = community_choices(db, who, person_id, &q, &form.community_id).await?;
     let activities = activity_choices(db, &form.activity).await?;
     let (title, action, submit) = match purpose {

@@ -19,7 +19,7 @@ use crate::{
     },
     error::AppError,
     services::{
-        PageRequest, assignments, auth,
+        PageRequest, assignments,
         regions::{self, CommunityFilter},
         service_sessions::{self, SessionFilter},
         sport_items,
@@ -154,7 +154,7 @@ pub async fn list(
     let state = state(req)?;
     let db = &state.db;
     let person_id = own_person(&who)?;
-    let account = auth::me(db, &who.caller).await?;
+    let account = who.account.clone();
     let this_year = today().year();
     let year = query
         .year
